@@ -1,0 +1,107 @@
+"""The ground-truth data interface that the metrics and callbacks rely on.
+
+A ground-truth data set knows its generative factors (names and number of
+classes of each) and can render observations for any factor classes:
+
+    factors = data.sample_factors(n, rng)                 # int64 (n, K)
+    images = data.sample_observations_from_factors(factors, rng)
+                                                          # float32 (n, H, W, C)
+
+The interface follows disentanglement_lib's ``GroundTruthData`` (Locatello et
+al. 2019) so that metrics written against it read the same way.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["GroundTruthData", "as_rng", "check_factors"]
+
+
+def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """Returns a numpy Generator from a seed, a Generator, or None."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def check_factors(factors, factor_sizes: Sequence[int]) -> np.ndarray:
+    """Validates an (n, K) array of factor classes and returns it as int64.
+
+    Raises:
+        ValueError: wrong rank, wrong number of columns, non-integer values or
+            a class outside ``[0, factor_sizes[k])``, naming the bad value.
+    """
+    arr = np.asarray(factors)
+    num_factors = len(factor_sizes)
+    if arr.ndim != 2 or arr.shape[1] != num_factors:
+        raise ValueError(
+            f"factors must have shape (n, {num_factors}); got {arr.shape}"
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if not np.all(np.equal(np.mod(arr, 1), 0)):
+            raise ValueError(
+                f"factors must be integer class indices; got dtype {arr.dtype}"
+            )
+    arr = arr.astype(np.int64)
+    sizes = np.asarray(factor_sizes, dtype=np.int64)
+    bad = (arr < 0) | (arr >= sizes[None, :])
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"factor {col} has class {arr[row, col]} at row {row}; "
+            f"it must lie in [0, {sizes[col]})"
+        )
+    return arr
+
+
+class GroundTruthData(abc.ABC):
+    """Images with known generative factors.
+
+    Subclasses implement ``factor_names``, ``factor_sizes``,
+    ``observation_shape`` and ``sample_observations_from_factors``.
+    """
+
+    @property
+    @abc.abstractmethod
+    def factor_names(self) -> tuple[str, ...]:
+        """Names of the factors, in column order."""
+
+    @property
+    @abc.abstractmethod
+    def factor_sizes(self) -> tuple[int, ...]:
+        """Number of classes of each factor."""
+
+    @property
+    @abc.abstractmethod
+    def observation_shape(self) -> tuple[int, ...]:
+        """Shape of one observation, e.g. (64, 64, 1)."""
+
+    @property
+    def num_factors(self) -> int:
+        return len(self.factor_sizes)
+
+    def sample_factors(
+        self, num: int, rng: int | np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Draws ``num`` factor vectors uniformly: int64 (num, K)."""
+        rng = as_rng(rng)
+        cols = [rng.integers(0, size, num) for size in self.factor_sizes]
+        return np.stack(cols, axis=1).astype(np.int64)
+
+    @abc.abstractmethod
+    def sample_observations_from_factors(
+        self, factors, rng: int | np.random.Generator | None = None
+    ) -> np.ndarray:
+        """Renders observations for (num, K) factor classes: float32 in [0, 1]."""
+
+    def sample(
+        self, num: int, rng: int | np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draws factors and their observations: ``(factors, images)``."""
+        rng = as_rng(rng)
+        factors = self.sample_factors(num, rng)
+        return factors, self.sample_observations_from_factors(factors, rng)
