@@ -12,9 +12,20 @@ import os as _os
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_bvae import callbacks, datasets, plotting  # noqa: E402
+from keras_bvae.loading import load  # noqa: E402
 from keras_bvae.model import BetaVAE  # noqa: E402
 from keras_bvae.objectives import CapacitySchedule, normalized_beta  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["BetaVAE", "CapacitySchedule", "normalized_beta", "__version__"]
+__all__ = [
+    "BetaVAE",
+    "CapacitySchedule",
+    "callbacks",
+    "datasets",
+    "load",
+    "normalized_beta",
+    "plotting",
+    "__version__",
+]

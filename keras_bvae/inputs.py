@@ -57,7 +57,7 @@ def check_images(
         np.issubdtype(array.dtype, np.number) or array.dtype == bool
     ):
         raise ValueError(f"images must be numeric; got dtype {array.dtype}")
-    if array.ndim == len(expected):
+    if array.shape == expected:
         raise ValueError(
             f"images must be a batch of shape (B, {', '.join(map(str, expected))})"
             f"; got a single image of shape {array.shape}: add a batch axis"

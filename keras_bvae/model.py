@@ -303,6 +303,8 @@ class BetaVAE(keras.Model):
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Keras ``fit`` after checking the images; labels ``y`` are unused."""
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
         return super().fit(self._checked_input(x), None, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
