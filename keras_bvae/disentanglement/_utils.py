@@ -1,0 +1,221 @@
+"""Shared helpers for the disentanglement metrics (numpy only).
+
+Entropies and mutual information use natural logarithms; every metric that
+reports them normalises by an entropy, so the base cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from sklearn.base import clone
+
+from keras_bvae.datasets.base import GroundTruthData, as_rng
+
+__all__ = [
+    "RepresentationFn",
+    "check_count",
+    "seeded_clone",
+    "seed_record",
+    "resolve_factors",
+    "encode",
+    "render_and_encode",
+    "sample_codes",
+    "discretize",
+    "entropy",
+    "mutual_information_matrix",
+]
+
+RepresentationFn = Callable[[np.ndarray], np.ndarray]
+
+
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """Returns ``value`` as int, or raises ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def seeded_clone(estimator, rng: np.random.Generator):
+    """An unfitted copy of a scikit-learn estimator whose unset
+    ``random_state`` parameters (also nested ones, e.g. in a Pipeline) are
+    drawn from ``rng``, so that fitting it is reproducible."""
+    model = clone(estimator)
+    params = model.get_params(deep=True)
+    unset = {
+        key: int(rng.integers(2**31 - 1))
+        for key in sorted(params)
+        if (key == "random_state" or key.endswith("__random_state"))
+        and params[key] is None
+    }
+    if unset:
+        model.set_params(**unset)
+    return model
+
+
+def seed_record(seed) -> int | str | None:
+    """What to store as the seed of a result dict."""
+    if isinstance(seed, np.random.Generator):
+        return "generator"
+    if seed is None:
+        return None
+    return int(seed)
+
+
+def resolve_factors(
+    data: GroundTruthData, factors: Sequence[int | str] | None
+) -> np.ndarray:
+    """Maps a factor subset (indices or names; None = all) to int indices."""
+    if factors is None:
+        return np.arange(data.num_factors)
+    if isinstance(factors, (str, int, np.integer)):
+        factors = [factors]
+    names = list(data.factor_names)
+    out = []
+    for f in factors:
+        if isinstance(f, str):
+            if f not in names:
+                raise ValueError(
+                    f"unknown factor {f!r}; the data set has {names}"
+                )
+            out.append(names.index(f))
+        elif isinstance(f, (int, np.integer)) and not isinstance(f, bool):
+            if not 0 <= f < data.num_factors:
+                raise ValueError(
+                    f"factor index {f} out of range [0, {data.num_factors})"
+                )
+            out.append(int(f))
+        else:
+            raise ValueError(f"factors must be names or indices; got {f!r}")
+    if not out:
+        raise ValueError("factors must name at least one factor; got []")
+    if len(set(out)) != len(out):
+        raise ValueError(f"factors contains duplicates: {list(factors)}")
+    return np.asarray(out, dtype=np.int64)
+
+
+def _check_codes(codes, num: int) -> np.ndarray:
+    arr = np.asarray(codes)
+    if arr.ndim != 2 or arr.shape[0] != num:
+        raise ValueError(
+            "representation_fn must return an array of shape (n, D) for n "
+            f"input images; got shape {arr.shape} for n={num}"
+        )
+    if arr.shape[1] < 1:
+        raise ValueError(f"representation has no dimensions: {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.number):
+        raise ValueError(
+            f"representation_fn returned non-numeric dtype {arr.dtype}"
+        )
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            "representation_fn returned a non-finite value "
+            f"{arr[tuple(bad)]} at (row, dim) {tuple(int(i) for i in bad)}"
+        )
+    return arr
+
+
+def encode(
+    representation_fn: RepresentationFn, images: np.ndarray, batch_size: int
+) -> np.ndarray:
+    """Applies ``representation_fn`` in batches; float64 (n, D) codes."""
+    n = len(images)
+    if n <= batch_size:
+        return _check_codes(representation_fn(images), n)
+    parts = []
+    for start in range(0, n, batch_size):
+        chunk = images[start : start + batch_size]
+        parts.append(_check_codes(representation_fn(chunk), len(chunk)))
+    dims = {p.shape[1] for p in parts}
+    if len(dims) != 1:
+        raise ValueError(
+            f"representation_fn returned differing code sizes {sorted(dims)}"
+        )
+    return np.concatenate(parts, axis=0)
+
+
+def render_and_encode(
+    data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    factors: np.ndarray,
+    rng: np.random.Generator,
+    batch_size: int,
+) -> np.ndarray:
+    """Renders ``factors`` and encodes them, ``batch_size`` images at a time.
+
+    Rendering happens batch by batch too, so at most ``batch_size`` images are
+    held in memory at once.
+    """
+    parts = []
+    for start in range(0, len(factors), batch_size):
+        chunk = factors[start : start + batch_size]
+        images = data.sample_observations_from_factors(chunk, rng)
+        parts.append(encode(representation_fn, images, batch_size))
+    dims = {p.shape[1] for p in parts}
+    if len(dims) != 1:
+        raise ValueError(
+            f"representation_fn returned differing code sizes {sorted(dims)}"
+        )
+    return np.concatenate(parts, axis=0)
+
+
+def sample_codes(
+    data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    num: int,
+    rng: int | np.random.Generator | None,
+    batch_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draws ``num`` factor vectors and their codes: ``(factors, codes)``."""
+    rng = as_rng(rng)
+    factors = data.sample_factors(num, rng)
+    codes = render_and_encode(data, representation_fn, factors, rng, batch_size)
+    return factors, codes
+
+
+def discretize(codes: np.ndarray, num_bins: int) -> np.ndarray:
+    """Bins each column into ``num_bins`` equal-width bins over its range.
+
+    Returns int64 bin indices in ``[0, num_bins)``. A constant column falls
+    into a single bin.
+    """
+    out = np.empty(codes.shape, dtype=np.int64)
+    for j in range(codes.shape[1]):
+        edges = np.histogram_bin_edges(codes[:, j], bins=num_bins)
+        out[:, j] = np.digitize(codes[:, j], edges[1:-1])
+    return out
+
+
+def entropy(labels: np.ndarray) -> float:
+    """Empirical entropy H(x) (nats) of a vector of integer labels."""
+    counts = np.bincount(labels - labels.min())
+    p = counts[counts > 0] / len(labels)
+    return float(-(p * np.log(p)).sum())
+
+
+def _mutual_information(a: np.ndarray, b: np.ndarray) -> float:
+    a = np.unique(a, return_inverse=True)[1]
+    b = np.unique(b, return_inverse=True)[1]
+    na, nb = a.max() + 1, b.max() + 1
+    joint = np.bincount(a * nb + b, minlength=na * nb).reshape(na, nb)
+    p = joint / len(a)
+    pa = p.sum(axis=1, keepdims=True)
+    pb = p.sum(axis=0, keepdims=True)
+    nz = p > 0
+    return float((p[nz] * np.log(p[nz] / (pa @ pb)[nz])).sum())
+
+
+def mutual_information_matrix(
+    codes: np.ndarray, factors: np.ndarray
+) -> np.ndarray:
+    """Empirical I(code_i; factor_k) in nats for discrete columns: (D, K)."""
+    out = np.empty((codes.shape[1], factors.shape[1]))
+    for i in range(codes.shape[1]):
+        for k in range(factors.shape[1]):
+            out[i, k] = _mutual_information(codes[:, i], factors[:, k])
+    return out

@@ -1,0 +1,143 @@
+"""Tests of the metrics' shared helpers, and the toy data sets the other
+test_disentanglement_* modules import.
+
+FactorVectorData's "observation" is the factor vector itself, so the
+identity function is the oracle representation and every metric can be
+checked in milliseconds without any rendering.
+"""
+
+import numpy as np
+import pytest
+
+from keras_bvae.datasets.base import GroundTruthData
+from keras_bvae.disentanglement import _utils
+
+DSPRITES_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")
+DSPRITES_SIZES = (3, 6, 40, 32, 32)
+
+
+class FactorVectorData(GroundTruthData):
+    """Observation = the factor classes as a float32 vector (K,)."""
+
+    def __init__(self, sizes=DSPRITES_SIZES, names=None):
+        self._sizes = tuple(sizes)
+        self._names = tuple(names or (f"f{i}" for i in range(len(sizes))))
+
+    @property
+    def factor_names(self):
+        return self._names
+
+    @property
+    def factor_sizes(self):
+        return self._sizes
+
+    @property
+    def observation_shape(self):
+        return (len(self._sizes),)
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        return np.asarray(factors, dtype=np.float32)
+
+
+def dsprites_like():
+    return FactorVectorData(DSPRITES_SIZES, DSPRITES_NAMES)
+
+
+def oracle(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def constant(x):
+    return np.zeros((len(x), 5))
+
+
+def noise_fn(dims=5, seed=123):
+    """Codes that ignore the input: fresh standard normal noise per call."""
+    rng = np.random.default_rng(seed)
+    return lambda x: rng.normal(size=(len(x), dims))
+
+
+class CallLog:
+    """Representation wrapper that records the batch sizes it is called on."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.sizes = []
+
+    def __call__(self, x):
+        self.sizes.append(len(x))
+        return self.fn(x)
+
+
+def test_check_count_rejects_bad_values():
+    assert _utils.check_count("n", 3) == 3
+    for bad in (0, -2, 2.5, "3", True, None):
+        with pytest.raises(ValueError, match="n must be"):
+            _utils.check_count("n", bad)
+
+
+def test_resolve_factors_accepts_names_and_indices():
+    data = dsprites_like()
+    np.testing.assert_array_equal(_utils.resolve_factors(data, None), range(5))
+    np.testing.assert_array_equal(
+        _utils.resolve_factors(data, ["pos_x", 0]), [3, 0]
+    )
+    with pytest.raises(ValueError, match="'colour'"):
+        _utils.resolve_factors(data, ["colour"])
+    with pytest.raises(ValueError, match="factor index 7"):
+        _utils.resolve_factors(data, [7])
+    with pytest.raises(ValueError, match="duplicates"):
+        _utils.resolve_factors(data, [1, "scale"])
+    with pytest.raises(ValueError, match="at least one"):
+        _utils.resolve_factors(data, [])
+
+
+def test_render_and_encode_uses_large_batches_in_order():
+    data = dsprites_like()
+    factors = data.sample_factors(1000, 0)
+    log = CallLog(oracle)
+    codes = _utils.render_and_encode(
+        data, log, factors, np.random.default_rng(0), batch_size=300
+    )
+    assert log.sizes == [300, 300, 300, 100]
+    np.testing.assert_array_equal(codes, factors)
+
+
+@pytest.mark.parametrize(
+    "fn, message",
+    [
+        (lambda x: np.zeros(len(x)), r"shape \(n, D\)"),
+        (lambda x: np.zeros((len(x) - 1, 3)), r"n=10"),
+        (lambda x: np.full((len(x), 3), np.nan), "non-finite value nan"),
+        (lambda x: np.full((len(x), 3), np.inf), "non-finite value inf"),
+        (lambda x: np.zeros((len(x), 0)), "no dimensions"),
+    ],
+)
+def test_encode_rejects_bad_representations(fn, message):
+    with pytest.raises(ValueError, match=message):
+        _utils.encode(fn, np.zeros((10, 5), np.float32), batch_size=16)
+
+
+def test_discretize_equal_width_bins():
+    codes = np.array([[0.0, 5.0], [1.0, 5.0], [2.0, 5.0], [10.0, 5.0]])
+    bins = _utils.discretize(codes, 5)
+    # Column 0 spans [0, 10] in bins of width 2; column 1 is constant.
+    np.testing.assert_array_equal(bins[:, 0], [0, 0, 1, 4])
+    assert len(np.unique(bins[:, 1])) == 1
+
+
+def test_entropy_and_mutual_information_match_hand_computation():
+    x = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    assert _utils.entropy(x) == pytest.approx(np.log(4))
+    # y = x // 2 is a function of x: I(x; y) = H(y) = log 2.
+    y = x // 2
+    mi = _utils.mutual_information_matrix(x[:, None], y[:, None])
+    assert mi[0, 0] == pytest.approx(np.log(2))
+    # Joint table [[2, 1], [1, 2]] / 6, computed by hand.
+    a = np.array([0, 0, 0, 1, 1, 1])
+    b = np.array([0, 0, 1, 0, 1, 1])
+    expected = 2 * (2 / 6) * np.log((2 / 6) / 0.25) + 2 * (1 / 6) * np.log(
+        (1 / 6) / 0.25
+    )
+    mi = _utils.mutual_information_matrix(a[:, None], b[:, None])
+    assert mi[0, 0] == pytest.approx(expected)
