@@ -1,0 +1,29 @@
+# The two commands of README.md. Each sets up .venv from this repository's own
+# files on a fresh machine (Python 3.11 with venv and pip), then does its job.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,notebooks,tuner]"
+	touch $(STAMP)
+
+# The main job: train a beta-VAE on the procedural dSprites simulator
+# (about 5 minutes on 2 CPU cores) and write runs/quickstart/.
+run: $(STAMP)
+	$(PY) -m keras_bvae train --output-dir runs/quickstart
+
+# The test suite (includes the notebooks at their small setting).
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check keras_bvae tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs
