@@ -1,0 +1,87 @@
+"""DisentanglementCallback writes its scores into fit's logs and History."""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+from conftest import blob_images
+
+from keras_bvae import BetaVAE
+from keras_bvae.callbacks import DisentanglementCallback
+from keras_bvae.datasets.base import GroundTruthData, check_factors
+
+
+class Squares(GroundTruthData):
+    """A 12x12 square at one of 6 x 6 grid positions: two factors."""
+
+    factor_names = ("x", "y")
+    factor_sizes = (6, 6)
+    observation_shape = (64, 64, 1)
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        factors = check_factors(factors, self.factor_sizes)
+        images = np.zeros((len(factors), 64, 64, 1), np.float32)
+        for i, (x, y) in enumerate(factors):
+            images[i, 8 * y:8 * y + 12, 8 * x:8 * x + 12] = 1.0
+        return images
+
+
+SMALL = {"num_train": 20, "num_eval": 10, "batch_size": 4}
+
+
+def test_scores_reach_history_and_csv_logger(tmp_path):
+    model = BetaVAE(latent_dim=2, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    callback = DisentanglementCallback(
+        Squares(), metrics=["beta_vae", "mig"], every_n_epochs=1,
+        settings={"beta_vae": SMALL, "mig": {"num_train": 40}}, verbose=0,
+    )
+    csv_path = tmp_path / "history.csv"
+    history = model.fit(
+        blob_images(16), batch_size=8, epochs=2, verbose=0,
+        callbacks=[callback, keras.callbacks.CSVLogger(str(csv_path))],
+    )
+    for key in ("beta_vae_train_accuracy", "beta_vae_eval_accuracy", "mig"):
+        values = history.history[key]
+        assert len(values) == 2
+        assert all(0.0 <= v <= 1.0 for v in values)
+    assert sorted(callback.results) == [1, 2]
+    assert callback.results[2]["beta_vae"]["num_train"] == 20
+    with open(csv_path) as handle:
+        rows = list(csv.DictReader(handle))
+    assert float(rows[1]["mig"]) == pytest.approx(history.history["mig"][1])
+
+
+def test_every_n_epochs_and_final_protocol(capsys):
+    model = BetaVAE(latent_dim=2, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    callback = DisentanglementCallback(
+        Squares(), metrics="beta_vae", every_n_epochs=2,
+        final_protocol="quick", settings=SMALL,
+    )
+    history = model.fit(blob_images(8), batch_size=8, epochs=3, verbose=0,
+                        callbacks=[callback])
+    assert sorted(callback.results) == [2]
+    assert "beta_vae_eval_accuracy" in history.history
+    assert callback.final_results["beta_vae"]["protocol"] == "quick"
+    assert "epoch 2: beta_vae_train_accuracy=" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(metrics=["higgins"]), "unknown metric 'higgins'"),
+        (dict(metrics=[]), "at least one metric"),
+        (dict(protocol="fast"), "unknown protocol 'fast'"),
+        (dict(every_n_epochs=0), "every_n_epochs must be >= 1; got 0"),
+    ],
+)
+def test_bad_settings_raise(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DisentanglementCallback(Squares(), **kwargs)
+
+
+def test_bad_data_raises():
+    with pytest.raises(ValueError, match="GroundTruthData or a data set name"):
+        DisentanglementCallback(np.zeros((3, 64, 64, 1)))
