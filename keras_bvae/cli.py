@@ -19,6 +19,10 @@ COMMANDS = {
         "keras_bvae.commands.traverse",
         "draw latent traversals and reconstructions of a saved model",
     ),
+    "evaluate": (
+        "keras_bvae.commands.evaluate",
+        "score a saved model with the disentanglement metrics (JSON)",
+    ),
 }
 
 
