@@ -15,6 +15,7 @@ __all__ = ["main", "COMMANDS"]
 # command name -> (module, one-line help)
 COMMANDS = {
     "train": ("keras_bvae.commands.train", "train a beta-VAE"),
+    "export": ("keras_bvae.commands.export", "export a SavedModel"),
     "traverse": (
         "keras_bvae.commands.traverse",
         "draw latent traversals and reconstructions of a saved model",

@@ -1,4 +1,20 @@
-"""Loading trained models: ``keras_bvae.load(path)``."""
+"""Loading trained models: ``keras_bvae.load(path)``.
+
+Accepted paths:
+
+- a ``.keras`` file;
+- a folder holding ``model.keras``: a training run folder or a
+  ``saved_models/NAME`` folder, whose layout is::
+
+      saved_models/NAME/
+          model.keras        the Keras model (what ``load`` reads)
+          savedmodel/        its SavedModel export (keras_bvae.export)
+          ...                scores, history and pictures
+
+- a SavedModel export folder written by ``keras_bvae.export`` (or a folder
+  holding one as ``savedmodel/`` but no ``model.keras``): the BetaVAE is
+  rebuilt from the export's stored config and weights.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +26,34 @@ __all__ = ["load"]
 
 
 def load(path: str):
-    """Loads a BetaVAE from a ``.keras`` file or a folder holding one.
+    """Loads a BetaVAE from a ``.keras`` file, a model folder or an export.
 
-    A folder is a run folder or a ``saved_models/NAME`` folder, which hold
-    ``model.keras``.
+    See the module docstring for the folder layouts.
 
     Raises:
-        FileNotFoundError: no such file, or a folder without model.keras.
+        FileNotFoundError: no such file, or a folder with neither
+            model.keras nor a keras_bvae export.
         ValueError: the file exists but is not a readable Keras model.
     """
     import keras_bvae.model  # noqa: F401  (registers BetaVAE)
+    from keras_bvae import export
 
+    path = os.fspath(path)
     if os.path.isdir(path):
         candidate = os.path.join(path, "model.keras")
-        if not os.path.isfile(candidate):
+        subdir = os.path.join(path, export.EXPORT_SUBDIR)
+        if os.path.isfile(candidate):
+            path = candidate
+        elif export.is_export(path):
+            return export.load_export_model(path)
+        elif export.is_export(subdir):
+            return export.load_export_model(subdir)
+        else:
             raise FileNotFoundError(
-                f"{path} is a folder without model.keras; pass the .keras "
-                "file or a run folder"
+                f"{path} is a folder without model.keras or a keras_bvae "
+                f"SavedModel export ({export.EXPORT_SUBDIR}/); pass the "
+                ".keras file, a run folder or a saved_models/NAME folder"
             )
-        path = candidate
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no model file at {path}")
     try:
