@@ -166,8 +166,9 @@ def _archive(model) -> keras.export.ExportArchive:
     images = tf.TensorSpec((None, h, w, c), tf.float32, name="images")
     latents = tf.TensorSpec((None, model.latent_dim), tf.float32,
                             name="latents")
+    # Endpoints track the variables they use; archive.track(model) would
+    # store every weight twice (Keras and tf.Variable), doubling the size.
     archive = keras.export.ExportArchive()
-    archive.track(model)
     # the first endpoint is also registered as serving_default
     archive.add_endpoint("reconstruct", reconstruct, [images])
     archive.add_endpoint("encode", encode, [images])
@@ -180,8 +181,11 @@ def _archive(model) -> keras.export.ExportArchive:
             tf.TensorSpec((), tf.int64, name="seed"),
         ],
     )
-    # in BetaVAE.get_weights() order, so load_export_model can restore them
-    archive.add_variable_collection(_WEIGHTS_COLLECTION, list(model.weights))
+    # the same tf.Variables in BetaVAE.get_weights() order, so that
+    # load_export_model can restore them
+    archive.add_variable_collection(
+        _WEIGHTS_COLLECTION, [w.value for w in model.weights]
+    )
     return archive
 
 

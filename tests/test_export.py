@@ -341,3 +341,13 @@ def test_a_failed_overwrite_keeps_the_earlier_export(model, tmp_path,
     )["mean"].numpy()
     np.testing.assert_allclose(mean, model.encode(images), rtol=1e-5,
                                atol=1e-5)
+
+
+def test_export_stores_each_weight_once(model, exported):
+    variables = os.path.join(exported, "variables")
+    stored = sum(
+        os.path.getsize(os.path.join(variables, f))
+        for f in os.listdir(variables)
+    )
+    weight_bytes = 4 * model.count_params()
+    assert weight_bytes <= stored < 1.1 * weight_bytes
