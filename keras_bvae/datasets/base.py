@@ -14,7 +14,7 @@ al. 2019) so that metrics written against it read the same way.
 from __future__ import annotations
 
 import abc
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -96,7 +96,7 @@ class GroundTruthData(abc.ABC):
     def sample_observations_from_factors(
         self, factors, rng: int | np.random.Generator | None = None
     ) -> np.ndarray:
-        """Renders observations for (num, K) factor classes: float32 in [0, 1]."""
+        """Observations for (num, K) factor classes: float32 in [0, 1]."""
 
     def sample(
         self, num: int, rng: int | np.random.Generator | None = None
