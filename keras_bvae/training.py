@@ -8,27 +8,68 @@ sweep and the notebooks call it too. A run folder holds:
     reconstructions.png   inputs above their reconstructions
     traversals.png        each latent varied over [-2, 2], others fixed
     config.json           the settings of the run
+    summary.json          training time and the last epoch's losses
+    backup/               while training: the last step backup (removed
+                          once model.keras is written)
+
+Resume. Rerunning ``train`` with the same settings and output folder after
+a crash or kill continues from the last backup in ``backup/`` (every
+``backup_every`` steps and at each epoch end; see
+``keras_bvae.callbacks.TrainingBackup``): weights, optimiser state and step
+count (so the capacity schedule), the noise seed state and the epoch's
+metric sums are restored, and the data stream restarts at the same step,
+because batch k of the stream depends only on (seed, k)
+(``training_batches``). A mid-epoch backup is resumed with one ``fit`` over
+the rest of that epoch, then one over the remaining epochs, so the run takes
+exactly as many steps as an uninterrupted one and, on CPU, ends with the
+same weights to the last bit (tests/test_reliability_resume.py).
+
+Safety. A NaN or inf loss raises ``NonFiniteLossError`` naming the step and
+the last good backup; model.keras is only written from finite weights, and
+every file is written under a temporary name and then renamed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import math
 import os
 import time
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
+from keras_bvae.callbacks.safety import (
+    NonFiniteLossError,
+    NonFiniteLossGuard,
+    TrainingBackup,
+    weights_are_finite,
+)
+from keras_bvae.distributions import LIKELIHOODS
 from keras_bvae.model import BetaVAE
+from keras_bvae.networks import ARCHITECTURES
 from keras_bvae.plotting import (
     plot_reconstructions,
     plot_traversals,
     save_figure,
 )
 
-__all__ = ["TrainConfig", "train", "build_model", "write_json"]
+__all__ = [
+    "TrainConfig",
+    "train",
+    "build_model",
+    "training_batches",
+    "save_model_atomic",
+    "write_json",
+]
+
+# Settings that may differ between an interrupted run and its resumption.
+_RESUMABLE_CHANGES = ("epochs", "backup_every")
 
 
 @dataclasses.dataclass
@@ -49,6 +90,7 @@ class TrainConfig:
         batch_size, epochs, steps_per_epoch: the length of training.
         learning_rate: float. Adam's learning rate.
         seed: int. Seeds data order, initial weights and noise.
+        backup_every: int. Steps between backups for resuming.
     """
 
     output_dir: str = "runs/quickstart"
@@ -67,18 +109,77 @@ class TrainConfig:
     steps_per_epoch: int = 500
     learning_rate: float = 5e-4
     seed: int = 0
+    backup_every: int = 100
 
     def __post_init__(self):
-        for name in ("batch_size", "epochs", "steps_per_epoch"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-        if not self.learning_rate > 0:
+        for name in (
+            "batch_size",
+            "epochs",
+            "steps_per_epoch",
+            "latent_dim",
+            "capacity_steps",
+            "backup_every",
+        ):
+            _check_int(name, getattr(self, name), minimum=1)
+        _check_int("seed", self.seed, minimum=0)
+        if self.architecture not in ARCHITECTURES:
             raise ValueError(
-                f"learning_rate must be > 0; got {self.learning_rate!r}"
+                f"unknown architecture {self.architecture!r}; choose one of "
+                f"{sorted(ARCHITECTURES)}"
+            )
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(
+                f"unknown likelihood {self.likelihood!r}; choose one of "
+                f"{list(LIKELIHOODS)}"
+            )
+        if (
+            self.beta is not None
+            and self.normalized_beta is not None
+            and (self.beta != TrainConfig.beta)
+        ):
+            raise ValueError(
+                f"give beta or normalized_beta, not both (got beta="
+                f"{self.beta}, normalized_beta={self.normalized_beta})"
             )
         if self.normalized_beta is not None:
             self.beta = None
+        for name in ("beta", "normalized_beta", "capacity_max"):
+            value = getattr(self, name)
+            if value is not None and not _finite_at_least(value, 0.0):
+                raise ValueError(
+                    f"{name} must be finite and >= 0; got {value!r}"
+                )
+        if not _finite_at_least(self.capacity_gamma, 0.0):
+            raise ValueError(
+                f"capacity_gamma must be finite and >= 0; got "
+                f"{self.capacity_gamma!r}"
+            )
+        if not (
+            _finite_at_least(self.learning_rate, 0.0) and self.learning_rate > 0
+        ):
+            raise ValueError(
+                f"learning_rate must be finite and > 0; got "
+                f"{self.learning_rate!r}"
+            )
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < minimum
+    ):
+        raise ValueError(
+            f"{name} must be an integer >= {minimum}; got {value!r}"
+        )
+
+
+def _finite_at_least(value, minimum: float) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number >= minimum
 
 
 def build_model(config: TrainConfig, image_shape: Sequence[int]) -> BetaVAE:
@@ -107,12 +208,114 @@ def build_model(config: TrainConfig, image_shape: Sequence[int]) -> BetaVAE:
 
 def write_json(path: str, payload) -> str:
     """Writes JSON atomically (temporary name, then rename)."""
-    tmp = f"{path}.tmp"
+    tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w") as handle:
         json.dump(payload, handle, indent=2, sort_keys=True)
         handle.write("\n")
     os.replace(tmp, path)
     return path
+
+
+def save_model_atomic(model: keras.Model, path: str) -> str:
+    """``model.save(path)`` via a temporary ``.keras`` file and a rename.
+
+    A kill during the write leaves the previous file (or none), never a
+    truncated one.
+
+    Raises:
+        NonFiniteLossError: a weight is NaN or inf; nothing is written.
+    """
+    if not weights_are_finite(model):
+        raise NonFiniteLossError(
+            f"the model has NaN or inf weights; {path} was not written"
+        )
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.tmp-{os.getpid()}.keras")
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _array_batch_fn(images: np.ndarray, batch_size: int, seed: int):
+    """Batch k of passes over ``images``, each pass a seeded permutation."""
+    num = len(images)
+
+    @functools.lru_cache(maxsize=4)
+    def permutation(data_pass: int) -> np.ndarray:
+        return np.random.default_rng([seed, data_pass]).permutation(num)
+
+    def batch(step: np.int64) -> np.ndarray:
+        flat = np.arange(int(step) * batch_size, (int(step) + 1) * batch_size)
+        passes, positions = np.divmod(flat, num)
+        index = np.array(
+            [permutation(int(p))[i] for p, i in zip(passes, positions)]
+        )
+        return images[index]
+
+    return batch
+
+
+def _simulator_batch_fn(data, batch_size: int, seed: int):
+    """Batch k drawn from a GroundTruthData with the generator (seed, k)."""
+
+    def batch(step: np.int64) -> np.ndarray:
+        rng = np.random.default_rng([seed, int(step)])
+        _, images = data.sample(batch_size, rng)
+        return np.asarray(images, np.float32)
+
+    return batch
+
+
+def training_batches(
+    source: Any, batch_size: int, seed: int, start_step: int = 0
+) -> tf.data.Dataset:
+    """Endless image batches in which batch k depends only on (seed, k).
+
+    So a resumed run starts the stream at its step without replaying it.
+
+    Args:
+        source: a ``GroundTruthData`` (batch k is ``source.sample(B, rng)``
+            with ``rng = np.random.default_rng([seed, k])``), or an image
+            array (n, H, W, C) (batches walk through seeded permutations of
+            the n images, one permutation per pass).
+        batch_size: int. Images per batch B.
+        seed: int. Seed of the stream.
+        start_step: int. Index k of the first batch. Defaults to 0.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 (B, H, W, C) batches.
+    """
+    _check_int("batch_size", batch_size, minimum=1)
+    _check_int("seed", seed, minimum=0)
+    _check_int("start_step", start_step, minimum=0)
+    if hasattr(source, "sample") and hasattr(source, "observation_shape"):
+        shape = tuple(source.observation_shape)
+        batch = _simulator_batch_fn(source, batch_size, seed)
+    else:
+        images = np.asarray(source)
+        if images.ndim != 4 or len(images) == 0:
+            raise ValueError(
+                "training images must be a non-empty array (n, H, W, C); got "
+                f"shape {images.shape}"
+            )
+        images = images.astype(np.float32, copy=False)
+        shape = images.shape[1:]
+        batch = _array_batch_fn(images, batch_size, seed)
+
+    def load(step):
+        out = tf.numpy_function(batch, [step], tf.float32, stateful=False)
+        out.set_shape((batch_size, *shape))
+        return out
+
+    return (
+        tf.data.Dataset.range(start_step, 2**62)
+        .map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .prefetch(2)
+    )
 
 
 def save_pictures(
@@ -126,61 +329,155 @@ def save_pictures(
     )
     save_figure(
         plot_traversals(
-            model.traverse(images[:1], values=values), values,
+            model.traverse(images[:1], values=values),
+            values,
             kl_per_dim=kl_per_dim,
         ),
         os.path.join(output_dir, "traversals.png"),
     )
 
 
+def _check_resumable(config: TrainConfig, path: str) -> None:
+    """Refuses to resume a backup made with other settings."""
+    if not os.path.isfile(path):
+        return
+    with open(path) as handle:
+        saved = json.load(handle)
+    current = dataclasses.asdict(config)
+    changed = [
+        f"{key}: {saved.get(key)!r} -> {current[key]!r}"
+        for key in current
+        if key not in _RESUMABLE_CHANGES and saved.get(key) != current[key]
+    ]
+    if changed:
+        raise ValueError(
+            f"{config.output_dir} holds a backup of a run with other "
+            f"settings ({'; '.join(changed)}); rerun with the same settings "
+            "to resume, or pass fresh=True (--fresh) to start over"
+        )
+
+
 def train(
     config: TrainConfig,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
+    data: Any = None,
+    fresh: bool = False,
 ):
-    """Trains one model and writes the run folder.
+    """Trains one model and writes the run folder, resuming if it can.
+
+    Args:
+        config: TrainConfig. The run's settings.
+        callbacks: extra Keras callbacks, called after the package's own.
+        verbose: Keras ``fit`` verbosity.
+        data: a ``GroundTruthData`` or an image array (n, H, W, C) to train
+            on instead of ``get_data(config.data)``.
+        fresh: bool. Delete an existing backup and start over instead of
+            resuming. Defaults to False.
 
     Returns:
-        (model, history): the trained BetaVAE and Keras History.
-    """
-    from keras_bvae import datasets
+        (model, history): the trained BetaVAE and a Keras History holding
+        the epochs run by this call (after a resume, the remaining ones).
 
+    Raises:
+        NonFiniteLossError: the loss became NaN or inf; the backup of the
+            last good step is kept and no model.keras is written.
+        ValueError: bad settings, or a backup made with other settings.
+    """
     os.makedirs(config.output_dir, exist_ok=True)
-    data_kwargs = {}
-    if config.data_dir is not None:
-        data_kwargs["data_dir"] = config.data_dir
-    data = datasets.get_data(config.data, **data_kwargs)
-    dataset = datasets.make_dataset(
-        data, batch_size=config.batch_size, seed=config.seed
+    if data is None:
+        from keras_bvae import datasets
+
+        data_kwargs = {}
+        if config.data_dir is not None:
+            data_kwargs["data_dir"] = config.data_dir
+        data = datasets.get_data(config.data, **data_kwargs)
+    if hasattr(data, "observation_shape"):
+        image_shape = tuple(data.observation_shape)
+    else:
+        image_shape = tuple(np.shape(data)[1:])
+
+    spe = config.steps_per_epoch
+    backup = TrainingBackup(
+        os.path.join(config.output_dir, "backup"),
+        save_freq=config.backup_every,
+        steps_per_epoch=spe,
+        delete_on_end=False,
     )
-    model = build_model(config, data.observation_shape)
+    config_path = os.path.join(config.output_dir, "config.json")
+    if fresh:
+        backup.delete()
+    elif backup.read_state() is not None:
+        _check_resumable(config, config_path)
+
+    model = build_model(config, image_shape)
+    start_step = backup.restore(model) or 0
+    if start_step > config.epochs * spe:
+        raise ValueError(
+            f"the backup in {backup.backup_dir} is at step {start_step}, "
+            f"past the end of this run ({config.epochs} epochs of {spe} "
+            "steps); pass fresh=True (--fresh) to start over"
+        )
     write_json(
-        os.path.join(config.output_dir, "config.json"),
+        config_path,
         {**dataclasses.asdict(config), "model": model.get_config()},
     )
+    all_callbacks = [
+        NonFiniteLossGuard(backup),
+        backup,
+        keras.callbacks.CSVLogger(
+            os.path.join(config.output_dir, "history.csv"),
+            append=start_step > 0,
+        ),
+        *callbacks,
+    ]
     started = time.time()
-    history = model.fit(
-        dataset,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        callbacks=[
-            keras.callbacks.CSVLogger(
-                os.path.join(config.output_dir, "history.csv")
-            ),
-            *callbacks,
-        ],
-        verbose=verbose,
-    )
+    history = keras.callbacks.History()
+    history.history, history.epoch = {}, []
+
+    def fit(first_epoch: int, last_epoch: int, steps: int) -> None:
+        dataset = training_batches(
+            data,
+            config.batch_size,
+            config.seed,
+            start_step=int(model.optimizer.iterations.numpy()),
+        )
+        part = model.fit(
+            dataset,
+            initial_epoch=first_epoch,
+            epochs=last_epoch,
+            steps_per_epoch=steps,
+            callbacks=all_callbacks,
+            verbose=verbose,
+        )
+        history.epoch += part.epoch
+        for key, values in part.history.items():
+            history.history.setdefault(key, []).extend(values)
+
+    epoch, batch = divmod(start_step, spe)
+    if batch and epoch < config.epochs:
+        fit(epoch, epoch + 1, spe - batch)  # the rest of the broken epoch
+        epoch += 1
+    if epoch < config.epochs:
+        fit(epoch, config.epochs, spe)
     seconds = time.time() - started
-    model.save(os.path.join(config.output_dir, "model.keras"))
-    _, images = data.sample(8, np.random.default_rng(config.seed + 1))
-    kl = [history.history[f"kl_{i}"][-1] for i in range(model.latent_dim)]
+    history.set_model(model)
+    save_model_atomic(model, os.path.join(config.output_dir, "model.keras"))
+    if hasattr(data, "sample"):
+        _, images = data.sample(8, np.random.default_rng(config.seed + 1))
+    else:
+        images = np.asarray(data[:8], np.float32)
+    kl = None
+    if history.history:
+        kl = [history.history[f"kl_{i}"][-1] for i in range(model.latent_dim)]
     save_pictures(model, images, config.output_dir, kl_per_dim=kl)
     write_json(
         os.path.join(config.output_dir, "summary.json"),
         {
             "train_seconds": round(seconds, 1),
+            "resumed_from_step": start_step,
             "final": {k: float(v[-1]) for k, v in history.history.items()},
         },
     )
+    backup.delete()
     return model, history

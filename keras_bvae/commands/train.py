@@ -37,18 +37,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--steps-per-epoch", type=int, default=_DEFAULTS.steps_per_epoch)
     add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
     add("--seed", type=int, default=_DEFAULTS.seed)
+    add("--backup-every", type=int, default=_DEFAULTS.backup_every,
+        help="steps between backups in OUTPUT_DIR/backup; rerunning the "
+        "same command after an interruption resumes from the last one "
+        "(default: %(default)s)")
+    add("--fresh", action="store_true",
+        help="delete an existing backup in OUTPUT_DIR and start over")
     add("--verbose", type=int, default=1, choices=[0, 1, 2],
         help="Keras progress: 1 a progress bar, 2 a line per epoch")
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from keras_bvae.callbacks.safety import NonFiniteLossError
     from keras_bvae.training import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(
         **{k: v for k, v in vars(args).items() if k in fields}
     )
-    train(config, verbose=args.verbose)
+    try:
+        train(config, verbose=args.verbose, fresh=args.fresh)
+    except NonFiniteLossError as error:
+        print(f"keras-bvae train: error: {error}", file=sys.stderr)
+        return 3
     print(f"wrote {config.output_dir}/: model.keras, history.csv, "
           "reconstructions.png, traversals.png")
     return 0

@@ -1,0 +1,194 @@
+"""Resume: a run killed mid-epoch and rerun ends like an uninterrupted one.
+
+The runs happen in subprocesses; the interrupted one is ended by SIGKILL
+(no Python cleanup) right after a chosen step, some steps after a backup.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from conftest import blob_images
+
+from keras_bvae.callbacks import NonFiniteLossGuard, TrainingBackup
+from keras_bvae.model import BetaVAE
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+
+# Trains a tiny model through keras_bvae.training.train; KILL_AT_STEP makes
+# the process SIGKILL itself at the end of that optimiser step.
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    sys.path.insert(0, {tests!r})
+    import keras
+    import numpy as np
+    from conftest import blob_images
+    from keras_bvae.training import TrainConfig, train
+
+    out = sys.argv[1]
+    kill_at = int(os.environ.get("KILL_AT_STEP", "0"))
+
+    class Kill(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.optimizer.iterations.numpy()) == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    config = TrainConfig(
+        output_dir=out, latent_dim=2, batch_size=8, epochs=3,
+        steps_per_epoch=5, backup_every=3, learning_rate=3e-3,
+        capacity_max=5.0, capacity_steps=12, capacity_gamma=10.0, seed=7,
+    )
+    model, _ = train(
+        config, data=blob_images(36, seed=3, size=16), verbose=0,
+        callbacks=[Kill()] if kill_at else [],
+    )
+    np.savez(
+        os.path.join(out, "state.npz"),
+        *[v.numpy() for v in model.weights],
+        *[v.numpy() for v in model.optimizer.variables],
+    )
+    """
+).format(tests=TESTS)
+
+
+def start_child(script, out, kill_at=None):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    if kill_at:
+        env["KILL_AT_STEP"] = str(kill_at)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def finish(process):
+    _, stderr = process.communicate(timeout=300)
+    return process.returncode, stderr[-3000:]
+
+
+def load_state(out):
+    with np.load(os.path.join(out, "state.npz")) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    full, broken = tmp_path / "full", tmp_path / "broken"
+
+    # 5 steps per epoch, backups every 3 steps and at epoch ends: the last
+    # backup before step 8 is step 6 = epoch 1, batch 1 (mid-epoch).
+    done = start_child(script, full)
+    killed = start_child(script, broken, kill_at=8)
+    code, stderr = finish(done)
+    assert code == 0, stderr
+    code, stderr = finish(killed)
+    assert code == -signal.SIGKILL, stderr
+    assert not (broken / "model.keras").exists()
+    state = json.loads((broken / "backup" / "state.json").read_text())
+    assert (state["step"], state["epoch"], state["batch"]) == (6, 1, 1)
+    assert state["metrics"] is not None  # mid-epoch tracker sums kept
+
+    code, stderr = finish(start_child(script, broken))
+    assert code == 0, stderr
+    assert (broken / "model.keras").exists()
+    assert not (broken / "backup").exists()  # removed after success
+    summary = json.loads((broken / "summary.json").read_text())
+    assert summary["resumed_from_step"] == 6
+
+    # Weights, Adam moments and step count: identical to the last bit.
+    expected, got = load_state(full), load_state(broken)
+    assert len(expected) == len(got)
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)
+    # Every epoch's logged means too, the interrupted epoch included.
+    assert (full / "history.csv").read_text() == (
+        broken / "history.csv"
+    ).read_text()
+
+
+def small_model(seed=0):
+    keras.utils.set_random_seed(seed)
+    model = BetaVAE(latent_dim=2, image_shape=(16, 16, 1), seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return model
+
+
+def test_backup_restores_noise_seed_and_step(tmp_path):
+    images = blob_images(16, size=16)
+    model = small_model()
+    backup = TrainingBackup(str(tmp_path / "b"), save_freq=2,
+                            delete_on_end=False)
+    model.fit(images, batch_size=8, epochs=2, verbose=0, callbacks=[backup])
+    state = json.loads((tmp_path / "b" / "state.json").read_text())
+    assert state["step"] == 4
+    # Keras' save_weights omits the SeedGenerator; the backup keeps it.
+    assert state["seed_states"] == [model.noise_seed.state.numpy().tolist()]
+    assert state["seed_states"] != [[0, 0]]
+
+    other = small_model(seed=1)
+    assert TrainingBackup(str(tmp_path / "b")).restore(other) == 4
+    assert int(other.optimizer.iterations.numpy()) == 4
+    np.testing.assert_array_equal(
+        other.noise_seed.state.numpy(), model.noise_seed.state.numpy()
+    )
+    for a, b in zip(model.weights, other.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_plain_fit_resumes_at_the_epoch_of_the_backup(tmp_path):
+    images = blob_images(16, size=16)
+    model = small_model()
+    backup_dir = str(tmp_path / "b")
+    model.fit(images, batch_size=8, epochs=2, verbose=0,
+              callbacks=[TrainingBackup(backup_dir, delete_on_end=False)])
+    again = small_model()
+    history = again.fit(images, batch_size=8, epochs=3, verbose=0,
+                        callbacks=[TrainingBackup(backup_dir)])
+    assert history.epoch == [2]
+    assert int(again.optimizer.iterations.numpy()) == 6
+    assert not os.path.exists(backup_dir)
+
+
+def test_a_backup_is_never_written_from_nan_weights(tmp_path):
+    model = small_model()
+    model.fit(blob_images(8, size=16), batch_size=8, epochs=1, verbose=0)
+    backup = TrainingBackup(str(tmp_path / "b"))
+    backup.set_model(model)
+    assert backup.save({"loss": 1.0}) is not None
+    assert backup.save({"loss": float("nan")}) is None
+    kernel = model.decoder.weights[0]
+    kernel.assign(np.full(kernel.shape, np.nan, np.float32))
+    assert backup.save({"loss": 1.0}) is None
+    assert backup.last_step == 1
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("{not json", "unreadable"),
+     ('{"step": 3, "weights": "gone.weights.h5"}', "missing")],
+)
+def test_corrupt_backup_gives_a_clear_error(tmp_path, content, message):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "state.json").write_text(content)
+    with pytest.raises(ValueError, match=message):
+        TrainingBackup(str(folder)).restore(small_model())
+
+
+def test_guard_names_step_and_backup(tmp_path):
+    backup = TrainingBackup(str(tmp_path / "b"))
+    backup.last_checkpoint, backup.last_step = "x/step-000000004.h5", 4
+    guard = NonFiniteLossGuard(backup)
+    guard.set_model(small_model())
+    guard.on_train_batch_end(0, {"loss": 3.0})
+    with pytest.raises(RuntimeError, match=r"loss became inf at training "
+                       r"step 0 .*x/step-000000004.h5 \(step 4\)"):
+        guard.on_train_batch_end(1, {"loss": float("inf")})
