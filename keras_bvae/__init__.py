@@ -5,6 +5,8 @@ Public API:
     CapacitySchedule        capacity annealing (Burgess et al. 2018)
     datasets                ground-truth data: simulator, tfds dSprites, arrays
     disentanglement         metrics: beta_vae_score, factor_vae_score, mig, ...
+    export                  SavedModel export with named signatures
+    load                    load a .keras file, run folder or export
 """
 
 import os as _os
@@ -12,7 +14,13 @@ import os as _os
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_bvae import callbacks, datasets, plotting  # noqa: E402
+from keras_bvae import (  # noqa: E402
+    callbacks,
+    datasets,
+    disentanglement,
+    export,
+    plotting,
+)
 from keras_bvae.loading import load  # noqa: E402
 from keras_bvae.model import BetaVAE  # noqa: E402
 from keras_bvae.objectives import CapacitySchedule, normalized_beta  # noqa: E402
@@ -24,6 +32,8 @@ __all__ = [
     "CapacitySchedule",
     "callbacks",
     "datasets",
+    "disentanglement",
+    "export",
     "load",
     "normalized_beta",
     "plotting",

@@ -103,7 +103,7 @@ def check_images_tf(
     tf.debugging.assert_equal(
         tf.shape(images)[1:],
         tf.constant(expected, tf.int32),
-        message=f"images must have shape (B, {expected}); the got shape is",
+        message=f"images must have shape (B, {expected}); their shape is",
     )
     tf.debugging.assert_all_finite(images, "images must be finite")
     if unit_range:
