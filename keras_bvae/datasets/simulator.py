@@ -119,15 +119,18 @@ def _heart_inside(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.hypot(u, v) <= radius
 
 
-def _canonical_masks() -> np.ndarray:
+def _canonical_masks(rows_per_block: int = 128) -> np.ndarray:
     """uint8 (3, G, G): the three shapes at scale 1 on the canonical grid."""
     centres = (np.arange(_GRID) + 0.5) / _CELLS_PER_PX - _EXTENT
-    u, v = np.meshgrid(centres, centres)  # u along columns, v along rows
-    square = np.maximum(np.abs(u), np.abs(v)) <= _SQUARE_HALF_SIDE
+    masks = np.empty((3, _GRID, _GRID), np.uint8)
     a, b = _ELLIPSE_AXES
-    ellipse = (u / a) ** 2 + (v / b) ** 2 <= 1.0
-    heart = _heart_inside(u, v)
-    return np.stack([square, ellipse, heart]).astype(np.uint8)
+    for start in range(0, _GRID, rows_per_block):  # blocks bound the memory
+        block = slice(start, start + rows_per_block)
+        u, v = np.meshgrid(centres, centres[block])  # v down the rows
+        masks[0, block] = np.maximum(np.abs(u), np.abs(v)) <= _SQUARE_HALF_SIDE
+        masks[1, block] = (u / a) ** 2 + (v / b) ** 2 <= 1.0
+        masks[2, block] = _heart_inside(u, v)
+    return masks
 
 
 _MASKS: np.ndarray | None = None
@@ -347,7 +350,7 @@ class DSpritesSimulator(GroundTruthData):
             return self._store.take(self.index_of(factors))
         return render(factors)[..., None].astype(np.float32)
 
-    def materialize(self, batch_size: int = 8192) -> PackedBinaryImages:
+    def materialize(self, batch_size: int = 2048) -> PackedBinaryImages:
         """Renders all 737,280 images into a bit-packed store (377 MB).
 
         Later calls to ``sample_observations_from_factors`` unpack rows of
