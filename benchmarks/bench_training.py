@@ -1,0 +1,525 @@
+"""Training throughput: ``BetaVAE.fit`` against the same step in PyTorch.
+
+For each architecture (``burgess`` conv, ``higgins`` MLP) two worker
+processes are started, one running keras_bvae (``BetaVAE.fit``, Bernoulli
+likelihood, Adam) and one running an equivalent PyTorch train step written
+here: the same layers, the same soft-clamped log-variance, the same loss
+
+    loss = 1/B sum_b [ -log Bernoulli(x_b | logits_b)   (sum over pixels)
+                       + beta * KL(q(z|x_b) || N(0, I)) ] (analytic)
+
+and Adam with the same learning rate. The workers then take turns (the
+order alternates every round) training for ``--steps`` steps each, so slow
+phases of a shared machine hit both; the medians over rounds and the ratio
+keras_bvae / PyTorch are printed. Separate processes keep one framework's
+idle thread pools from spinning while the other runs.
+
+Also printed: a large fp32 matmul's GFLOP/s (numpy and torch, measured
+between rounds), the analytic train-step FLOP per image (see
+``_common.py``), the images/s that rate would allow, and each framework's
+fraction of it; and whether the input pipeline limits training: the
+pipeline's own rate (iterating it with nothing else running) and
+``fit`` on the pipeline against ``fit`` on a cached in-memory set of the
+same batches.
+
+The keras_bvae side trains on ``keras_bvae.datasets.make_dataset`` over the
+dSprites simulator when that exists, else on in-memory simulator images
+(a note says so). The PyTorch side always reads in-memory tensors: its
+best case. Steady-state images/s are timed from the end of the first step
+to the end of the last, for both.
+
+Usage (the benchmark prints ratios; it never asserts):
+
+    .venv/bin/python benchmarks/bench_training.py
+    .venv/bin/python benchmarks/bench_training.py --arch burgess --rounds 5
+    .venv/bin/python benchmarks/bench_training.py --jit-compile --onednn 0
+
+Needs the optional ``benchmarks`` extra (``torch``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import (  # noqa: E402
+    format_table,
+    matmul_gflops,
+    median,
+    numpy_matmul_gflops,
+    train_flops_per_example,
+)
+
+ARCHS = ("burgess", "higgins")
+LOGVAR_LIMIT = 15.0  # keras_bvae.distributions.LOGVAR_LIMIT
+MATMUL_N = 2048
+
+
+# -- shared data -----------------------------------------------------------
+
+
+def _render_pool(num: int, seed: int) -> np.ndarray:
+    """Simulator images (num, 64, 64, 1) float32, or random blobs."""
+    try:
+        from keras_bvae.datasets.simulator import DSpritesSimulator
+    except ImportError:
+        rng = np.random.default_rng(seed)
+        return (rng.random((num, 64, 64, 1)) < 0.1).astype(np.float32)
+    return DSpritesSimulator().sample(num, rng=seed)[1]
+
+
+# -- keras_bvae worker -----------------------------------------------------
+
+
+def _keras_worker(conn, cfg: dict) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    if cfg["onednn"] is not None:
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = str(cfg["onednn"])
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(cfg["threads"])
+    tf.config.threading.set_inter_op_parallelism_threads(cfg["inter_op"])
+    import keras
+    from _common import layer_costs
+
+    from keras_bvae import BetaVAE
+
+    keras.utils.set_random_seed(0)
+    batch = cfg["batch_size"]
+    model = BetaVAE(
+        latent_dim=cfg["latent_dim"], architecture=cfg["arch"],
+        beta=cfg["beta"], seed=0,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg["lr"]),
+        jit_compile=cfg["jit_compile"],
+        steps_per_execution=cfg["steps_per_execution"],
+    )
+    costs = layer_costs(model.encoder) + layer_costs(model.decoder)
+
+    notes = []
+    pool = cfg["pool"]
+    memory_ds = (
+        tf.data.Dataset.from_tensor_slices(pool)
+        .batch(batch, drop_remainder=True)
+        .cache()
+        .repeat()
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    pipeline_ds = None
+    if cfg["data"] == "pipeline":
+        try:
+            from keras_bvae.datasets import DSpritesSimulator, make_dataset
+        except ImportError as err:
+            notes.append(
+                "keras_bvae.datasets.make_dataset is not importable "
+                f"({err}); keras_bvae trains on in-memory simulator images"
+            )
+        else:
+            # steps: more batches than any run takes (one pass is 11,520)
+            pipeline_ds = make_dataset(
+                DSpritesSimulator(), batch, seed=0, steps=10**8
+            )
+    datasets = {"memory": memory_ds}
+    if pipeline_ds is not None:
+        datasets["pipeline"] = pipeline_ds
+
+    class Timer(keras.callbacks.Callback):
+        """Marks step ends; stops ``fit`` once ``seconds`` have passed."""
+
+        def __init__(self, seconds: float):
+            super().__init__()
+            self.seconds = seconds
+
+        def on_train_begin(self, logs=None):
+            self.marks = []
+
+        def on_train_batch_end(self, batch_index, logs=None):
+            now = time.perf_counter()
+            self.marks.append((batch_index, now))
+            if len(self.marks) >= 3 and (
+                now - self.marks[0][1] >= self.seconds
+            ):
+                self.model.stop_training = True
+
+    def train(which: str, seconds: float) -> dict:
+        timer = Timer(seconds)
+        t0 = time.perf_counter()
+        model.fit(
+            datasets[which], epochs=1, steps_per_epoch=1_000_000,
+            verbose=0, callbacks=[timer],
+        )
+        total = time.perf_counter() - t0
+        (b0, t_first), (b1, t_last) = timer.marks[0], timer.marks[-1]
+        return {
+            "images_per_s": (b1 - b0) * batch / (t_last - t_first),
+            "call_images_per_s": (b1 + 1) * batch / total,
+            "steps": b1 + 1,
+        }
+
+    def pipeline_rate(which: str, seconds: float) -> float:
+        it = iter(datasets[which])
+        next(it)
+        count = 0
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            next(it)
+            count += 1
+        return count * batch / (time.perf_counter() - t0)
+
+    for which in datasets:
+        train(which, cfg["warmup_seconds"])
+    conn.send({
+        "flops": train_flops_per_example(costs),
+        "datasets": list(datasets),
+        "notes": notes,
+        "version": f"tensorflow {tf.__version__}, keras {keras.__version__}",
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+    })
+    while True:
+        cmd, kwargs = conn.recv()
+        if cmd == "stop":
+            break
+        if cmd == "train":
+            conn.send(train(**kwargs))
+        elif cmd == "pipeline":
+            conn.send(pipeline_rate(**kwargs))
+
+
+# -- PyTorch worker --------------------------------------------------------
+
+
+def _torch_model(arch: str, latent_dim: int):
+    import torch
+    from torch import nn
+
+    if arch == "burgess":
+        convs = []
+        for i in range(4):
+            convs += [nn.Conv2d(1 if i == 0 else 32, 32, 4, 2, 1), nn.ReLU()]
+        encoder = nn.Sequential(
+            *convs, nn.Flatten(),
+            nn.Linear(32 * 4 * 4, 256), nn.ReLU(),
+            nn.Linear(256, 256), nn.ReLU(),
+            nn.Linear(256, 2 * latent_dim),
+        )
+        deconvs = []
+        for _ in range(3):
+            deconvs += [nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU()]
+        decoder = nn.Sequential(
+            nn.Linear(latent_dim, 256), nn.ReLU(),
+            nn.Linear(256, 256), nn.ReLU(),
+            nn.Linear(256, 32 * 4 * 4), nn.ReLU(),
+            nn.Unflatten(1, (32, 4, 4)),
+            *deconvs,
+            nn.ConvTranspose2d(32, 1, 4, 2, 1),
+        )
+    elif arch == "higgins":
+        encoder = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(64 * 64, 1200), nn.ReLU(),
+            nn.Linear(1200, 1200), nn.ReLU(),
+            nn.Linear(1200, 2 * latent_dim),
+        )
+        decoder = nn.Sequential(
+            nn.Linear(latent_dim, 1200), nn.Tanh(),
+            nn.Linear(1200, 1200), nn.Tanh(),
+            nn.Linear(1200, 1200), nn.Tanh(),
+            nn.Linear(1200, 64 * 64),
+            nn.Unflatten(1, (1, 64, 64)),
+        )
+    else:
+        raise ValueError(f"unknown architecture {arch!r}")
+    return torch.nn.ModuleDict({"encoder": encoder, "decoder": decoder})
+
+
+def _torch_worker(conn, cfg: dict) -> None:
+    if cfg["omp_passive"]:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(cfg["torch_threads"])
+    torch.manual_seed(0)
+    model = _torch_model(cfg["arch"], cfg["latent_dim"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    beta = cfg["beta"]
+    batch = cfg["batch_size"]
+    pool = torch.from_numpy(
+        np.ascontiguousarray(cfg["pool"].transpose(0, 3, 1, 2))
+    )
+    batches = [
+        pool[s:s + batch] for s in range(0, len(pool) - batch + 1, batch)
+    ]
+
+    def step(x):
+        params = model["encoder"](x)
+        mean, raw_logvar = params.chunk(2, dim=1)
+        logvar = LOGVAR_LIMIT * torch.tanh(raw_logvar / LOGVAR_LIMIT)
+        z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+        logits = model["decoder"](z)
+        distortion = F.binary_cross_entropy_with_logits(
+            logits, x, reduction="sum"
+        ) / x.shape[0]
+        rate = 0.5 * (
+            torch.exp(logvar) + mean.square() - 1.0 - logvar
+        ).sum() / x.shape[0]
+        loss = distortion + beta * rate
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def train(seconds: float) -> dict:
+        t0 = time.perf_counter()
+        step(batches[0])
+        t_first = t_last = time.perf_counter()
+        steps = 1
+        while steps < 3 or t_last - t_first < seconds:
+            step(batches[steps % len(batches)])
+            steps += 1
+            t_last = time.perf_counter()
+        return {
+            "images_per_s": (steps - 1) * batch / (t_last - t_first),
+            "call_images_per_s": steps * batch / (t_last - t0),
+            "steps": steps,
+        }
+
+    a = torch.randn(MATMUL_N, MATMUL_N)
+    b = torch.randn(MATMUL_N, MATMUL_N)
+    train(cfg["warmup_seconds"])
+    conn.send({"version": f"torch {torch.__version__}"})
+    while True:
+        cmd, kwargs = conn.recv()
+        if cmd == "stop":
+            break
+        if cmd == "train":
+            conn.send(train(**kwargs))
+        elif cmd == "matmul":
+            conn.send(matmul_gflops(lambda: torch.mm(a, b), MATMUL_N))
+
+
+# -- driver ----------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, target, cfg: dict):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=target, args=(child, cfg), daemon=True)
+        self.proc.start()
+        self.info = self.conn.recv()
+
+    def call(self, cmd: str, **kwargs) -> Any:
+        self.conn.send((cmd, kwargs))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        self.conn.send(("stop", {}))
+        self.proc.join(timeout=30)
+
+
+def _torch_variants(spec: list[str], threads: int) -> list[tuple[int, bool]]:
+    """Parses ``T`` / ``T:passive`` entries into (threads, omp_passive)."""
+    out = []
+    for item in spec:
+        count, _, policy = item.partition(":")
+        if policy not in ("", "passive") or not count.isdigit():
+            raise ValueError(
+                f"a torch variant is THREADS or THREADS:passive; got {item!r}"
+            )
+        out.append((int(count), policy == "passive"))
+    return out
+
+
+def _run_arch(arch: str, args) -> dict:
+    cfg = {
+        "arch": arch,
+        "batch_size": args.batch_size,
+        "latent_dim": args.latent_dim,
+        "beta": args.beta,
+        "lr": 1e-3,
+        "threads": args.threads,
+        "inter_op": args.inter_op_threads,
+        "onednn": args.onednn,
+        "jit_compile": args.jit_compile,
+        "steps_per_execution": args.steps_per_execution,
+        "data": args.data,
+        "warmup_seconds": args.warmup_seconds,
+        "pool": _render_pool(args.pool_size, seed=0),
+    }
+    keras_w = _Worker(_keras_worker, cfg)
+    torch_ws = {}
+    for threads, passive in _torch_variants(args.torch, args.threads):
+        name = f"torch {threads}t" + (" passive" if passive else "")
+        torch_ws[name] = _Worker(_torch_worker, {
+            **cfg, "torch_threads": threads, "omp_passive": passive,
+        })
+    matched = next(iter(torch_ws))
+    flops = keras_w.info["flops"]
+    for note in keras_w.info["notes"]:
+        print(f"note: {note}")
+    print(
+        f"[{arch}] {keras_w.info['version']}, "
+        f"{torch_ws[matched].info['version']}, "
+        f"TF_ENABLE_ONEDNN_OPTS={keras_w.info['onednn']}, "
+        f"TF threads={args.threads}, inter_op="
+        f"{args.inter_op_threads or 'TF default'}, "
+        f"jit_compile={args.jit_compile}, "
+        f"steps_per_execution={args.steps_per_execution}; "
+        f"{args.seconds:g} s per run"
+    )
+    main_set = (
+        "pipeline" if "pipeline" in keras_w.info["datasets"] else "memory"
+    )
+    keras_jobs = ["keras"]
+    if main_set == "pipeline":
+        keras_jobs.append("keras memory")
+    names = keras_jobs + list(torch_ws)
+    rates: dict[str, list[float]] = {n: [] for n in names}
+    call_rates: dict[str, list[float]] = {n: [] for n in names}
+    gflops: dict[str, list[float]] = {"numpy": []}
+    gflops.update({n: [] for n in torch_ws})
+    pipeline_alone = []
+    rows = []
+    for r in range(args.rounds):
+        order = names if r % 2 == 0 else names[::-1]
+        for job in order:
+            if job in torch_ws:
+                got = torch_ws[job].call("train", seconds=args.seconds)
+            else:
+                which = "memory" if job == "keras memory" else main_set
+                got = keras_w.call("train", which=which, seconds=args.seconds)
+            rates[job].append(got["images_per_s"])
+            call_rates[job].append(got["call_images_per_s"])
+        gflops["numpy"].append(numpy_matmul_gflops(MATMUL_N))
+        for name, worker in torch_ws.items():
+            gflops[name].append(worker.call("matmul"))
+        if main_set == "pipeline":
+            pipeline_alone.append(keras_w.call(
+                "pipeline", which="pipeline", seconds=args.seconds
+            ))
+        rows.append(
+            [r + 1, "first" if r % 2 == 0 else "last"]
+            + [f"{rates[n][-1]:.0f}" for n in names]
+            + [f"{max(v[-1] for v in gflops.values()):.0f}"]
+        )
+    keras_w.stop()
+    for worker in torch_ws.values():
+        worker.stop()
+    print(format_table(
+        ["round", "keras"] + [f"{n} img/s" for n in names] + ["matmul GFLOP/s"],
+        rows,
+    ))
+    med = {n: median(v) for n, v in rates.items()}
+    best_torch = max(torch_ws, key=lambda n: med[n])
+    ceiling_gflops = max(median(v) for v in gflops.values())
+    ceiling = ceiling_gflops * 1e9 / flops
+    keras_med = med["keras"]
+    print(
+        f"[{arch}] median images/s: keras_bvae {keras_med:.0f} (data: "
+        f"{main_set}); " + ", ".join(f"{n} {med[n]:.0f}" for n in torch_ws)
+    )
+    print(
+        f"[{arch}] ratio keras_bvae / PyTorch: {keras_med / med[matched]:.2f}x "
+        f"against {matched} (matched threads, default OpenMP), "
+        f"{keras_med / med[best_torch]:.2f}x against the fastest, "
+        f"{best_torch}"
+    )
+    print(
+        f"[{arch}] with each fit()/loop call's start-up: keras_bvae "
+        f"{median(call_rates['keras']):.0f}, {best_torch} "
+        f"{median(call_rates[best_torch]):.0f} images/s"
+    )
+    print(
+        f"[{arch}] matmul {MATMUL_N}^2 fp32 GFLOP/s: "
+        + ", ".join(f"{n} {median(v):.0f}" for n, v in gflops.items())
+        + f"; train step {flops / 1e6:.1f} MFLOP/image -> ceiling "
+        f"{ceiling:.0f} images/s; keras_bvae at {keras_med / ceiling:.0%}, "
+        f"{best_torch} at {med[best_torch] / ceiling:.0%} of it"
+    )
+    if main_set == "pipeline":
+        mem = med["keras memory"]
+        print(
+            f"[{arch}] input pipeline alone {median(pipeline_alone):.0f} "
+            f"images/s; fit on it {keras_med:.0f} vs on cached in-memory "
+            f"batches {mem:.0f} images/s: the pipeline costs "
+            f"{1 - keras_med / mem:.0%} of training throughput"
+        )
+    return {
+        "keras": keras_med, "matched": med[matched],
+        "best": med[best_torch], "best_name": best_torch, "ceiling": ceiling,
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--arch", choices=ARCHS, nargs="+", default=ARCHS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=4.0,
+                        help="length of each timed run")
+    parser.add_argument("--warmup-seconds", type=float, default=2.0)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--latent-dim", type=int, default=10)
+    parser.add_argument("--beta", type=float, default=4.0)
+    parser.add_argument("--pool-size", type=int, default=1024,
+                        help="in-memory images (PyTorch, cached keras set)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="intra-op threads for TF (and torch by default)")
+    parser.add_argument("--inter-op-threads", type=int, default=0,
+                        help="TF inter-op threads (0: TF's default)")
+    parser.add_argument("--onednn", type=int, choices=(0, 1), default=None,
+                        help="set TF_ENABLE_ONEDNN_OPTS (default: unset)")
+    parser.add_argument("--jit-compile", action="store_true",
+                        help="compile the keras train step with XLA")
+    parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument("--data", choices=("pipeline", "memory"),
+                        default="pipeline",
+                        help="keras_bvae input: make_dataset or in-memory")
+    parser.add_argument(
+        "--torch", nargs="+", default=None, metavar="THREADS[:passive]",
+        help="PyTorch variants, each its own process: thread count, "
+        "optionally with OMP_WAIT_POLICY=PASSIVE. The first is the "
+        "matched one. Default: --threads, --threads:passive, 1",
+    )
+    args = parser.parse_args(argv)
+    if args.torch is None:
+        args.torch = [f"{args.threads}", f"{args.threads}:passive", "1"]
+        if args.threads == 1:
+            args.torch = ["1"]
+    _torch_variants(args.torch, args.threads)
+    print(
+        f"{os.cpu_count()} CPUs, possibly shared: medians of {args.rounds} "
+        f"interleaved rounds (order reversed every other round)"
+    )
+    summary = []
+    for arch in args.arch:
+        got = _run_arch(arch, args)
+        summary.append([
+            arch, f"{got['keras']:.0f}", f"{got['matched']:.0f}",
+            f"{got['best']:.0f} ({got['best_name']})",
+            f"{got['keras'] / got['matched']:.2f}x",
+            f"{got['keras'] / got['best']:.2f}x",
+            f"{got['keras'] / got['ceiling']:.0%}",
+            f"{got['best'] / got['ceiling']:.0%}",
+        ])
+    print()
+    print(format_table(
+        ["arch", "keras_bvae", "torch matched", "torch fastest",
+         "ratio matched", "ratio fastest", "keras/ceiling",
+         "torch/ceiling"],
+        summary,
+    ))
+
+
+if __name__ == "__main__":
+    main()
