@@ -86,8 +86,7 @@ def make_dataset(
     if num_images is None:
         if total is None:
             raise ValueError(
-                f"{type(data).__name__} has no enumerable rows; pass "
-                "num_images"
+                f"{type(data).__name__} has no enumerable rows; pass num_images"
             )
         num_images = total
     if num_images < 1:
@@ -120,8 +119,8 @@ def make_dataset(
     def generate():
         made = 0
         while made < num_batches:
-            order = rng.permutation(len(pool)) if shuffle else np.arange(
-                len(pool)
+            order = (
+                rng.permutation(len(pool)) if shuffle else np.arange(len(pool))
             )
             for b in range(batches_per_pass):
                 if made == num_batches:

@@ -195,12 +195,9 @@ def _read_split(builder, batch_size: int):
         n = len(images)
         if images.max(initial=0) > 1:
             raise ValueError(
-                "tfds dsprites images should hold 0/1; found "
-                f"{images.max()}"
+                f"tfds dsprites images should hold 0/1; found {images.max()}"
             )
-        packed[start : start + n] = np.packbits(
-            images.reshape(n, -1), axis=1
-        )
+        packed[start : start + n] = np.packbits(images.reshape(n, -1), axis=1)
         factors[start : start + n] = np.stack(
             [batch[k] for k in _LABEL_KEYS], axis=1
         )
