@@ -442,7 +442,7 @@ class DSpritesSimulator(GroundTruthData):
                 chunks=(min(max(n, 1), 1024), _IMAGE_SIZE, _IMAGE_SIZE),
                 compression="gzip",
             )
-            step = 65536
+            step = 16384
             for start in range(0, n, step):
                 part = index[start : start + step]
                 imgs[start : start + len(part)] = self._images_uint8(part)
