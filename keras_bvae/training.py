@@ -240,9 +240,11 @@ def save_model_atomic(model: keras.Model, path: str) -> str:
     return path
 
 
-def _array_batch_fn(images: np.ndarray, batch_size: int, seed: int):
-    """Batch k of passes over ``images``, each pass a seeded permutation."""
-    num = len(images)
+def _rows_batch_fn(take, num: int, batch_size: int, seed: int):
+    """Batch k of passes over ``num`` rows, each pass a seeded permutation.
+
+    ``take(rows)`` returns the images of an int64 array of row indices.
+    """
 
     @functools.lru_cache(maxsize=4)
     def permutation(data_pass: int) -> np.ndarray:
@@ -251,15 +253,16 @@ def _array_batch_fn(images: np.ndarray, batch_size: int, seed: int):
     def batch(step: np.int64) -> np.ndarray:
         flat = np.arange(int(step) * batch_size, (int(step) + 1) * batch_size)
         passes, positions = np.divmod(flat, num)
-        index = np.array(
-            [permutation(int(p))[i] for p, i in zip(passes, positions)]
+        rows = np.array(
+            [permutation(int(p))[i] for p, i in zip(passes, positions)],
+            dtype=np.int64,
         )
-        return images[index]
+        return np.asarray(take(rows), np.float32)
 
     return batch
 
 
-def _simulator_batch_fn(data, batch_size: int, seed: int):
+def _sampled_batch_fn(data, batch_size: int, seed: int):
     """Batch k drawn from a GroundTruthData with the generator (seed, k)."""
 
     def batch(step: np.int64) -> np.ndarray:
@@ -270,6 +273,37 @@ def _simulator_batch_fn(data, batch_size: int, seed: int):
     return batch
 
 
+def _batch_fn(source: Any, batch_size: int, seed: int):
+    """(batch function, image shape) for data or an image array."""
+    if hasattr(source, "observation_shape"):
+        shape = tuple(source.observation_shape)
+        num = getattr(source, "num_images", None)
+        if hasattr(source, "factors_of"):  # DSpritesSimulator: every row
+
+            def take(rows):
+                return source.sample_observations_from_factors(
+                    source.factors_of(rows)
+                )
+        elif hasattr(source, "images") and callable(source.images):
+            take = source.images  # ArrayGroundTruthData, TfdsDSprites
+        else:
+            num = None
+        if isinstance(num, (int, np.integer)) and num > 0:
+            return _rows_batch_fn(take, int(num), batch_size, seed), shape
+        return _sampled_batch_fn(source, batch_size, seed), shape
+    images = np.asarray(source)
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(
+            "training images must be a non-empty array (n, H, W, C); got "
+            f"shape {images.shape}"
+        )
+    images = images.astype(np.float32, copy=False)
+    return (
+        _rows_batch_fn(images.__getitem__, len(images), batch_size, seed),
+        images.shape[1:],
+    )
+
+
 def training_batches(
     source: Any, batch_size: int, seed: int, start_step: int = 0
 ) -> tf.data.Dataset:
@@ -278,10 +312,13 @@ def training_batches(
     So a resumed run starts the stream at its step without replaying it.
 
     Args:
-        source: a ``GroundTruthData`` (batch k is ``source.sample(B, rng)``
-            with ``rng = np.random.default_rng([seed, k])``), or an image
-            array (n, H, W, C) (batches walk through seeded permutations of
-            the n images, one permutation per pass).
+        source: an image array (n, H, W, C) or a ``GroundTruthData``.
+            Data with enumerable rows (arrays, ``ArrayGroundTruthData``,
+            ``TfdsDSprites``, ``DSpritesSimulator``'s 737,280 factor
+            combinations) is walked through in passes, each a permutation
+            of all rows drawn from ``default_rng([seed, pass])``, as
+            ``make_dataset`` does; other data gives batch k as
+            ``source.sample(B, default_rng([seed, k]))``.
         batch_size: int. Images per batch B.
         seed: int. Seed of the stream.
         start_step: int. Index k of the first batch. Defaults to 0.
@@ -292,19 +329,7 @@ def training_batches(
     _check_int("batch_size", batch_size, minimum=1)
     _check_int("seed", seed, minimum=0)
     _check_int("start_step", start_step, minimum=0)
-    if hasattr(source, "sample") and hasattr(source, "observation_shape"):
-        shape = tuple(source.observation_shape)
-        batch = _simulator_batch_fn(source, batch_size, seed)
-    else:
-        images = np.asarray(source)
-        if images.ndim != 4 or len(images) == 0:
-            raise ValueError(
-                "training images must be a non-empty array (n, H, W, C); got "
-                f"shape {images.shape}"
-            )
-        images = images.astype(np.float32, copy=False)
-        shape = images.shape[1:]
-        batch = _array_batch_fn(images, batch_size, seed)
+    batch, shape = _batch_fn(source, batch_size, seed)
 
     def load(step):
         out = tf.numpy_function(batch, [step], tf.float32, stateful=False)
