@@ -9,7 +9,7 @@ checked in milliseconds without any rendering.
 import numpy as np
 import pytest
 
-from keras_bvae.datasets.base import GroundTruthData
+from keras_bvae.datasets.base import GroundTruthData, check_factors
 from keras_bvae.disentanglement import _utils
 
 DSPRITES_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")
@@ -141,3 +141,44 @@ def test_entropy_and_mutual_information_match_hand_computation():
     )
     mi = _utils.mutual_information_matrix(a[:, None], b[:, None])
     assert mi[0, 0] == pytest.approx(expected)
+
+
+def test_stream_codes_keeps_chunk_order_and_reports_render_errors():
+    data = dsprites_like()
+    chunks = [data.sample_factors(n, i) for i, n in enumerate((5, 7, 3))]
+    out = list(
+        _utils.stream_codes(
+            data, oracle, iter(chunks), np.random.default_rng(0), 4
+        )
+    )
+    assert len(out) == 3
+    for codes, factors in zip(out, chunks):
+        np.testing.assert_array_equal(codes, factors)
+
+    bad = [chunks[0], np.full((2, 5), 99)]  # class 99 is out of range
+    broken = FactorVectorData(DSPRITES_SIZES)
+    broken.sample_observations_from_factors = lambda f, rng=None: check_factors(
+        f, DSPRITES_SIZES
+    )
+    with pytest.raises(ValueError, match="class 99"):
+        list(
+            _utils.stream_codes(
+                broken, oracle, iter(bad), np.random.default_rng(0), 4
+            )
+        )
+
+
+def test_stream_codes_rejects_changing_code_size():
+    data = dsprites_like()
+    sizes = iter([3, 4])
+
+    def changing(x):
+        return np.zeros((len(x), next(sizes)))
+
+    chunks = [data.sample_factors(2, 0), data.sample_factors(2, 1)]
+    with pytest.raises(ValueError, match="differing code sizes 3 and 4"):
+        list(
+            _utils.stream_codes(
+                data, changing, iter(chunks), np.random.default_rng(0), 8
+            )
+        )

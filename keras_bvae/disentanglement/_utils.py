@@ -6,7 +6,8 @@ reports them normalises by an entropy, so the base cancels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import clone
@@ -20,7 +21,9 @@ __all__ = [
     "seed_record",
     "resolve_factors",
     "encode",
+    "child_rng",
     "render_and_encode",
+    "stream_codes",
     "sample_codes",
     "discretize",
     "entropy",
@@ -139,6 +142,54 @@ def encode(
     return np.concatenate(parts, axis=0)
 
 
+def stream_codes(
+    data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    factor_chunks: Iterable[np.ndarray],
+    render_rng: np.random.Generator,
+    batch_size: int,
+) -> Iterator[np.ndarray]:
+    """Renders and encodes each chunk of factors, yielding its codes.
+
+    While one chunk is encoded, a background thread renders the next, so
+    rendering overlaps encoding wherever a core (or the GPU) is free. The
+    chunks are drawn from ``factor_chunks`` in this thread and rendered in
+    order by one worker that alone uses ``render_rng``, so results stay
+    reproducible; pass a generator that nothing else draws from meanwhile.
+    """
+    num_dims = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        chunks = iter(factor_chunks)
+        current = next(chunks, None)
+        if current is None:
+            return
+        render = data.sample_observations_from_factors
+        pending = pool.submit(render, current, render_rng)
+        while pending is not None:
+            upcoming = next(chunks, None)
+            images = pending.result()
+            pending = (
+                None
+                if upcoming is None
+                else pool.submit(render, upcoming, render_rng)
+            )
+            codes = encode(representation_fn, images, batch_size)
+            del images
+            if num_dims is None:
+                num_dims = codes.shape[1]
+            elif codes.shape[1] != num_dims:
+                raise ValueError(
+                    "representation_fn returned differing code sizes "
+                    f"{num_dims} and {codes.shape[1]}"
+                )
+            yield codes
+
+
+def child_rng(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator seeded from ``rng`` (for rendering)."""
+    return np.random.default_rng(rng.integers(2**63 - 1))
+
+
 def render_and_encode(
     data: GroundTruthData,
     representation_fn: RepresentationFn,
@@ -146,22 +197,15 @@ def render_and_encode(
     rng: np.random.Generator,
     batch_size: int,
 ) -> np.ndarray:
-    """Renders ``factors`` and encodes them, ``batch_size`` images at a time.
-
-    Rendering happens batch by batch too, so at most ``batch_size`` images are
-    held in memory at once.
-    """
-    parts = []
-    for start in range(0, len(factors), batch_size):
-        chunk = factors[start : start + batch_size]
-        images = data.sample_observations_from_factors(chunk, rng)
-        parts.append(encode(representation_fn, images, batch_size))
-    dims = {p.shape[1] for p in parts}
-    if len(dims) != 1:
-        raise ValueError(
-            f"representation_fn returned differing code sizes {sorted(dims)}"
-        )
-    return np.concatenate(parts, axis=0)
+    """Renders ``factors`` and encodes them, ``batch_size`` images at a time
+    (rendering of the next batch overlapping encoding of this one)."""
+    chunks = (
+        factors[start : start + batch_size]
+        for start in range(0, len(factors), batch_size)
+    )
+    return np.concatenate(
+        list(stream_codes(data, representation_fn, chunks, rng, batch_size))
+    )
 
 
 def sample_codes(

@@ -65,25 +65,32 @@ def _pair_features(
     labels = rng.choice(factor_indices, size=num_points)
     # Points per rendering call: as many pairs as fit in one encode batch.
     per_chunk = max(1, encode_batch_size // (2 * batch_size))
+    starts = range(0, num_points, per_chunk)
+
+    def factor_chunks():
+        # Drawn lazily, in this thread, from ``rng``: v1 rows then v2 rows,
+        # the pair (v1_l, v2_l) sharing factor y of its point.
+        for start in starts:
+            y = labels[start : start + per_chunk]
+            f1 = data.sample_factors(len(y) * batch_size, rng)
+            f2 = data.sample_factors(len(y) * batch_size, rng)
+            rows = np.arange(len(f1))
+            cols = np.repeat(y, batch_size)
+            f2[rows, cols] = f1[rows, cols]
+            yield np.concatenate([f1, f2])
+
     features = []
-    for start in range(0, num_points, per_chunk):
-        y = labels[start : start + per_chunk]
-        p = len(y)
-        f1 = data.sample_factors(p * batch_size, rng)
-        f2 = data.sample_factors(p * batch_size, rng)
-        rows = np.arange(p * batch_size)
-        cols = np.repeat(y, batch_size)
-        f2[rows, cols] = f1[rows, cols]
-        codes = _utils.render_and_encode(
-            data,
-            representation_fn,
-            np.concatenate([f1, f2]),
-            rng,
-            encode_batch_size,
-        )
-        z1, z2 = codes[: p * batch_size], codes[p * batch_size :]
-        diff = np.abs(z1 - z2).reshape(p, batch_size, -1)
-        features.append(diff.mean(axis=1))
+    codes_iter = _utils.stream_codes(
+        data,
+        representation_fn,
+        factor_chunks(),
+        _utils.child_rng(rng),
+        encode_batch_size,
+    )
+    for codes in codes_iter:
+        half = len(codes) // 2
+        diff = np.abs(codes[:half] - codes[half:])
+        features.append(diff.reshape(-1, batch_size, diff.shape[1]).mean(1))
     return np.concatenate(features), labels
 
 
@@ -153,6 +160,7 @@ def beta_vae_score(
         "train_accuracy": train_acc,
         "eval_accuracy": eval_acc,
         "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
         "batch_size": batch_size,
         "num_train": num_train,
         "num_eval": num_eval,

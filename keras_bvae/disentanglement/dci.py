@@ -140,6 +140,7 @@ def dci(
         "informativeness_test": float(np.mean(test_acc)),
         "importance_matrix": importance.tolist(),
         "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
         "num_train": num_train,
         "num_test": num_test,
         "factors": [data.factor_names[i] for i in factor_indices],

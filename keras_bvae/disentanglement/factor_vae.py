@@ -62,24 +62,34 @@ def _votes(
     labels = rng.choice(factor_indices, size=num_votes)
     active_idx = np.flatnonzero(active)
     per_chunk = max(1, encode_batch_size // batch_size)
-    for start in range(0, num_votes, per_chunk):
-        y = labels[start : start + per_chunk]
-        p = len(y)
-        f = data.sample_factors(p * batch_size, rng).reshape(p, batch_size, -1)
-        # Every vector of a group takes the fixed factor from its first one.
-        f[np.arange(p), :, y] = f[np.arange(p), 0, y][:, None]
-        codes = _utils.render_and_encode(
-            data,
-            representation_fn,
-            f.reshape(p * batch_size, -1),
-            rng,
-            encode_batch_size,
-        ).reshape(p, batch_size, -1)
-        if codes.shape[2] != len(scale):
+    starts = range(0, num_votes, per_chunk)
+
+    def factor_chunks():
+        # Drawn lazily, in this thread, from ``rng``.
+        for start in starts:
+            y = labels[start : start + per_chunk]
+            p = len(y)
+            f = data.sample_factors(p * batch_size, rng)
+            f = f.reshape(p, batch_size, -1)
+            # Every vector of a group takes the fixed factor from its first.
+            f[np.arange(p), :, y] = f[np.arange(p), 0, y][:, None]
+            yield f.reshape(p * batch_size, -1)
+
+    codes_iter = _utils.stream_codes(
+        data,
+        representation_fn,
+        factor_chunks(),
+        _utils.child_rng(rng),
+        encode_batch_size,
+    )
+    for start, codes in zip(starts, codes_iter):
+        if codes.shape[1] != len(scale):
             raise ValueError(
-                f"representation_fn returned {codes.shape[2]} dimensions "
+                f"representation_fn returned {codes.shape[1]} dimensions "
                 f"here but {len(scale)} for the variance estimate"
             )
+        codes = codes.reshape(-1, batch_size, codes.shape[1])
+        y = labels[start : start + len(codes)]
         local = codes[:, :, active].var(axis=1, ddof=1) / scale[active]
         winners = active_idx[np.argmin(local, axis=1)]
         np.add.at(votes, (winners, y), 1)
@@ -145,6 +155,7 @@ def factor_vae_score(
     active = scale >= prune_threshold
     result = {
         "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
         "batch_size": batch_size,
         "num_train": num_train,
         "num_eval": num_eval,

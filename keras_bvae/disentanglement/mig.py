@@ -93,6 +93,7 @@ def mig(
         "per_factor": dict(zip(kept_names, gaps.astype(float).tolist())),
         "skipped_factors": [n for n, keep in zip(names, kept) if not keep],
         "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
         "num_train": num_train,
         "num_bins": num_bins,
         "factors": names,

@@ -114,6 +114,7 @@ def sap(
         "per_factor": dict(zip(names, gaps.astype(float).tolist())),
         "score_matrix": scores.tolist(),
         "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
         "num_train": num_train,
         "num_test": num_test,
         "factors": names,
