@@ -1,0 +1,110 @@
+"""``keras-bvae sweep``: beta x latent size x seed grid, resumable CSV, plots.
+
+Example (the committed sweep, see sweeps/README.md):
+
+    python -m keras_bvae sweep --out sweeps/dsprites_sim \\
+        --latent-dims 5 10 20 --normalized-betas 0.001 0.004 0.016 0.064 \\
+        --betas 1 --seeds 0 1 --steps 2000 --metrics beta_vae mig
+
+Rerunning the same command after an interruption skips the runs already in
+OUT/results.csv. ``--plot-only`` redraws the figures from the CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from keras_bvae.training import TrainConfig
+
+_DEFAULTS = TrainConfig()
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--output-dir", "--out", required=True,
+        help="folder for results.csv, runs/ and the figures")
+    add("--latent-dims", type=int, nargs="+", default=[10])
+    add("--normalized-betas", type=float, nargs="*", default=[],
+        help="normalised betas beta*M/N (Higgins et al. 2017)")
+    add("--betas", type=float, nargs="*", default=[],
+        help="raw betas (e.g. 1 for the plain-VAE points)")
+    add("--seeds", type=int, nargs="+", default=[0])
+    add("--steps", type=int, default=2000,
+        help="training steps per run (default: %(default)s)")
+    add("--steps-per-epoch", type=int, default=None,
+        help="steps per Keras epoch (default: all steps in one epoch)")
+    add("--metrics", nargs="+", default=["beta_vae"],
+        help="metrics of the DisentanglementCallback (default: beta_vae)")
+    add("--protocol", default="quick", choices=["quick", "full"])
+    add("--metric-settings", default=None,
+        help='JSON protocol overrides, e.g. \'{"beta_vae": {"num_train": '
+        '500}}\'')
+    add("--metric-seed", type=int, default=0)
+    add("--eval-images", type=int, default=1024,
+        help="held-out images for the final reconstruction loss and KL")
+    add("--data", default=_DEFAULTS.data)
+    add("--data-dir", default=None)
+    add("--architecture", default=_DEFAULTS.architecture,
+        choices=["burgess", "higgins"])
+    add("--likelihood", default=_DEFAULTS.likelihood,
+        choices=["bernoulli", "gaussian"])
+    add("--batch-size", type=int, default=_DEFAULTS.batch_size)
+    add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
+    add("--backup-every", type=int, default=500)
+    add("--max-runs", type=int, default=None,
+        help="stop after training this many runs")
+    add("--plot-only", action="store_true",
+        help="only redraw the figures from OUT/results.csv")
+    add("--verbose", type=int, default=1, choices=[0, 1, 2],
+        help="1: a line per run; 2: also Keras's per-epoch lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    from keras_bvae import sweep
+
+    if not args.plot_only:
+        steps_per_epoch = args.steps_per_epoch or args.steps
+        if args.steps % steps_per_epoch:
+            raise ValueError(
+                f"--steps {args.steps} is not a multiple of "
+                f"--steps-per-epoch {steps_per_epoch}"
+            )
+        settings = None
+        if args.metric_settings:
+            try:
+                settings = json.loads(args.metric_settings)
+            except json.JSONDecodeError as error:
+                raise ValueError(
+                    f"--metric-settings is not JSON: {error}"
+                ) from None
+        grid = sweep.make_grid(
+            args.latent_dims, args.normalized_betas, args.betas, args.seeds
+        )
+        base = TrainConfig(
+            data=args.data,
+            data_dir=args.data_dir,
+            architecture=args.architecture,
+            likelihood=args.likelihood,
+            batch_size=args.batch_size,
+            epochs=args.steps // steps_per_epoch,
+            steps_per_epoch=steps_per_epoch,
+            learning_rate=args.learning_rate,
+            backup_every=args.backup_every,
+        )
+        sweep.run_sweep(
+            grid,
+            args.output_dir,
+            base_config=base,
+            metrics=args.metrics,
+            protocol=args.protocol,
+            metric_settings=settings,
+            metric_seed=args.metric_seed,
+            eval_images=args.eval_images,
+            max_runs=args.max_runs,
+            verbose=min(args.verbose, 1),
+            fit_verbose=2 if args.verbose == 2 else 0,
+        )
+    paths = sweep.plot_sweep(args.output_dir)
+    print("wrote " + ", ".join(paths))
+    return 0

@@ -1,0 +1,203 @@
+"""Sweeps: grid, resumable results CSV, summaries, figures and the CLI."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+
+from keras_bvae import sweep, training
+from keras_bvae.cli import main
+from keras_bvae.datasets.base import GroundTruthData, check_factors
+from keras_bvae.training import TrainConfig
+
+
+class Squares(GroundTruthData):
+    """A 16x16 square at one of 4 x 4 grid positions: two factors."""
+
+    factor_names = ("x", "y")
+    factor_sizes = (4, 4)
+    observation_shape = (64, 64, 1)
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        factors = check_factors(factors, self.factor_sizes)
+        images = np.zeros((len(factors), 64, 64, 1), np.float32)
+        for i, (x, y) in enumerate(factors):
+            images[i, 16 * y:16 * y + 16, 16 * x:16 * x + 16] = 1.0
+        return images
+
+
+TINY = TrainConfig(
+    architecture="higgins", batch_size=8, epochs=1, steps_per_epoch=3,
+    backup_every=100,
+)
+METRIC_SETTINGS = {
+    "beta_vae": {"num_train": 12, "num_eval": 8, "batch_size": 4},
+    "mig": {"num_train": 40},
+}
+GRID = sweep.make_grid([2, 3], normalized_betas=[0.001], betas=[4.0])
+
+
+def run_tiny(out, **kwargs):
+    return sweep.run_sweep(
+        GRID, str(out), base_config=TINY, data=Squares(),
+        metrics=["beta_vae", "mig"], metric_settings=METRIC_SETTINGS,
+        eval_images=16, **kwargs,
+    )
+
+
+def counting_train(monkeypatch, fail_on_call=None):
+    """Wraps training.train to record run folders (and fail on call k)."""
+    calls = []
+    real = training.train
+
+    def wrapper(config, *args, **kwargs):
+        calls.append(os.path.basename(config.output_dir))
+        if len(calls) == fail_on_call:
+            raise KeyboardInterrupt("simulated kill")
+        return real(config, *args, **kwargs)
+
+    monkeypatch.setattr(training, "train", wrapper)
+    return calls
+
+
+def test_make_grid_is_seed_major_and_validates():
+    grid = sweep.make_grid([5, 10], [0.01], betas=[1], seeds=[0, 1])
+    assert [g.run_id for g in grid[:4]] == [
+        "m5_nb0.01_s0", "m5_b1_s0", "m10_nb0.01_s0", "m10_b1_s0",
+    ]
+    assert len(grid) == 8 and {g.seed for g in grid[4:]} == {1}
+    assert grid[0].raw_beta(4096) == pytest.approx(0.01 * 4096 / 5)
+    assert grid[1].norm_beta(4096) == pytest.approx(5 / 4096)
+    with pytest.raises(ValueError, match="grid is empty"):
+        sweep.make_grid([5], [], [])
+    with pytest.raises(ValueError, match="repeats runs"):
+        sweep.make_grid([5], [0.01, 0.01])
+    with pytest.raises(ValueError, match="got -1.0"):
+        sweep.make_grid([5], betas=[-1])
+    with pytest.raises(ValueError, match="exactly one"):
+        sweep.RunSpec(latent_dim=5, beta=1.0, normalized_beta=0.1)
+
+
+def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
+                                                     capsys):
+    # The second run is "killed" before it trains: the first row is kept.
+    calls = counting_train(monkeypatch, fail_on_call=2)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(tmp_path)
+    first = sweep.read_results(str(tmp_path))
+    assert [r["run_id"] for r in first] == ["m2_nb0.001_s0"]
+    assert not any(p.name.startswith(".") or "tmp" in p.name
+                   for p in tmp_path.iterdir())
+
+    # The rerun trains only the three missing runs.
+    calls = counting_train(monkeypatch)
+    rows = run_tiny(tmp_path)
+    assert calls == ["m2_b4_s0", "m3_nb0.001_s0", "m3_b4_s0"]
+    assert [r["run_id"] for r in rows] == [g.run_id for g in GRID]
+    assert sweep.read_results(str(tmp_path)) == rows
+    assert rows[0] == first[0]
+    out = capsys.readouterr().out
+    assert "1 already in" in out and "3 to train" in out
+    assert "run 3/3 m3_b4_s0" in out and "ETA" in out
+
+    for row in rows:
+        assert row["steps"] == 3 and row["protocol"] == "quick"
+        assert 0.0 <= row["beta_vae_eval_accuracy"] <= 1.0
+        assert 0.0 <= row["mig"] <= 1.0
+        assert row["reconstruction_loss"] > 0 and row["kl"] >= 0
+        assert np.isfinite(row["train_kl"])
+    by_id = {r["run_id"]: r for r in rows}
+    assert by_id["m2_nb0.001_s0"]["beta"] == pytest.approx(0.001 * 4096 / 2)
+    assert by_id["m3_b4_s0"]["normalized_beta"] == pytest.approx(
+        4 * 3 / 4096)
+    assert (tmp_path / "runs" / "m3_b4_s0" / "model.keras").exists()
+
+    # A third run has nothing to do.
+    calls = counting_train(monkeypatch)
+    run_tiny(tmp_path)
+    assert calls == []
+
+    paths = sweep.plot_sweep(str(tmp_path))
+    names = sorted(os.path.basename(p) for p in paths)
+    assert names == [
+        "rate_distortion.png", "reconstruction_vs_beta.png",
+        "score_vs_beta_beta_vae_eval_accuracy.png",
+        "score_vs_beta_beta_vae_train_accuracy.png", "score_vs_beta_mig.png",
+    ]
+    for path in paths:
+        with open(path, "rb") as handle:
+            assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
+    run_tiny_grid = sweep.make_grid([2], betas=[4.0])
+    sweep.run_sweep(run_tiny_grid, str(tmp_path), base_config=TINY,
+                    data=Squares(), metric_settings=METRIC_SETTINGS["beta_vae"],
+                    eval_images=8, verbose=0)
+    longer = TrainConfig(**{**TINY.__dict__, "steps_per_epoch": 4})
+    with pytest.raises(ValueError, match="steps: 3 -> 4"):
+        sweep.run_sweep(run_tiny_grid, str(tmp_path), base_config=longer,
+                        data=Squares(), verbose=0)
+
+
+def fake_rows():
+    """Two latent sizes, two betas each, two seeds; beta = 1 included."""
+    rows = []
+    for m in (4, 8):
+        for beta, base in ((1.0, 0.6), (8.0, 0.8)):
+            for seed, delta in ((0, -0.05), (1, 0.05)):
+                rows.append({
+                    "run_id": f"m{m}_b{beta:g}_s{seed}", "latent_dim": m,
+                    "seed": seed, "beta": beta,
+                    "normalized_beta": beta * m / 4096,
+                    "reconstruction_loss": 100.0 * beta + delta,
+                    "kl": 20.0 / beta, "score": base + delta,
+                })
+    return rows
+
+
+def test_summarize_means_and_spread_over_seeds():
+    summary = sweep.summarize(fake_rows(), "score")
+    assert sorted(summary) == [4, 8]
+    s = summary[8]
+    np.testing.assert_allclose(s["beta"], [1.0, 8.0])
+    np.testing.assert_allclose(s["normalized_beta"], [8 / 4096, 64 / 4096])
+    np.testing.assert_allclose(s["mean"], [0.6, 0.8])
+    # sample s.d. of {x - 0.05, x + 0.05} = 0.05 * sqrt(2)
+    np.testing.assert_allclose(s["std"], [0.05 * 2**0.5] * 2)
+    assert list(s["count"]) == [2, 2]
+    assert list(s["is_beta_one"]) == [True, False]
+    with pytest.raises(ValueError, match="no results for 'mig'"):
+        sweep.summarize(fake_rows(), "mig")
+
+
+def test_score_figure_has_a_line_per_latent_size_and_marks_beta_one():
+    figure = sweep.plot_score_vs_beta(fake_rows(), "score")
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["M = 4", "M = 8", "unnormalised beta = 1"]
+    assert ax.get_xscale() == "log"
+    stars = [ln for ln in ax.get_lines() if ln.get_marker() == "*"]
+    np.testing.assert_allclose(
+        sorted(x for ln in stars for x in ln.get_xdata()),
+        [4 / 4096, 8 / 4096])
+
+
+def test_cli_plot_only_redraws_figures_from_the_csv(tmp_path, capsys):
+    rows = fake_rows()
+    with open(tmp_path / sweep.RESULTS_NAME, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["sweep", "--out", str(tmp_path), "--plot-only"]) == 0
+    assert (tmp_path / "score_vs_beta_score.png").stat().st_size > 1000
+    assert (tmp_path / "rate_distortion.png").exists()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_reports_bad_arguments(tmp_path, capsys):
+    code = main(["sweep", "--out", str(tmp_path), "--steps", "10",
+                 "--steps-per-epoch", "3", "--betas", "1"])
+    assert code == 2
+    assert "--steps 10 is not a multiple" in capsys.readouterr().err
