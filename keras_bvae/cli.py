@@ -24,6 +24,10 @@ COMMANDS = {
         "keras_bvae.commands.evaluate",
         "score a saved model with the disentanglement metrics (JSON)",
     ),
+    "sweep": (
+        "keras_bvae.commands.sweep",
+        "train a beta x latent size x seed grid; resumable CSV and figures",
+    ),
 }
 
 
