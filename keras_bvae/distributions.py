@@ -60,7 +60,8 @@ def prior(latent_dim: int, dtype=tf.float32) -> tfd.Distribution:
     """Standard normal p(z) with event shape (latent_dim,)."""
     return tfd.Independent(
         tfd.Normal(
-            loc=tf.zeros([latent_dim], dtype), scale=tf.ones([latent_dim], dtype)
+            loc=tf.zeros([latent_dim], dtype),
+            scale=tf.ones([latent_dim], dtype),
         ),
         reinterpreted_batch_ndims=1,
         name="prior",
@@ -81,6 +82,4 @@ def likelihood(
         raise ValueError(
             f"unknown likelihood {kind!r}; choose one of {list(LIKELIHOODS)}"
         )
-    return tfd.Independent(
-        base, reinterpreted_batch_ndims=3, name="likelihood"
-    )
+    return tfd.Independent(base, reinterpreted_batch_ndims=3, name="likelihood")

@@ -10,7 +10,8 @@ ValueError that names the offending value. Nothing is clipped.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -57,10 +58,11 @@ def check_images(
         np.issubdtype(array.dtype, np.number) or array.dtype == bool
     ):
         raise ValueError(f"images must be numeric; got dtype {array.dtype}")
+    dims = ", ".join(map(str, expected))
     if array.shape == expected:
         raise ValueError(
-            f"images must be a batch of shape (B, {', '.join(map(str, expected))})"
-            f"; got a single image of shape {array.shape}: add a batch axis"
+            f"images must be a batch of shape (B, {dims}); got a single "
+            f"image of shape {array.shape}: add a batch axis"
         )
     if array.ndim != len(expected) + 1:
         raise ValueError(
@@ -108,11 +110,13 @@ def check_images_tf(
     tf.debugging.assert_all_finite(images, "images must be finite")
     if unit_range:
         tf.debugging.assert_greater_equal(
-            tf.reduce_min(images), 0.0,
+            tf.reduce_min(images),
+            0.0,
             message="images must lie in [0, 1]; the minimum is",
         )
         tf.debugging.assert_less_equal(
-            tf.reduce_max(images), 1.0,
+            tf.reduce_max(images),
+            1.0,
             message="images must lie in [0, 1]; the maximum is",
         )
     return images

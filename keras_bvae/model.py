@@ -15,7 +15,8 @@ estimated with one reparameterised sample per image; the KL is analytic.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -26,8 +27,10 @@ from keras_bvae.inputs import check_images, check_images_tf, images_from
 from keras_bvae.networks import build_decoder, build_encoder
 from keras_bvae.objectives import (
     CapacitySchedule,
-    normalized_beta as _normalized_beta,
     resolve_beta,
+)
+from keras_bvae.objectives import (
+    normalized_beta as _normalized_beta,
 )
 
 __all__ = ["BetaVAE"]
@@ -135,7 +138,9 @@ class BetaVAE(keras.Model):
         self.seed = seed
         self._custom_networks = encoder is not None or decoder is not None
         if (encoder is None) != (decoder is None):
-            raise ValueError("pass both a custom encoder and decoder, or neither")
+            raise ValueError(
+                "pass both a custom encoder and decoder, or neither"
+            )
         self.encoder = encoder or build_encoder(
             architecture, image_shape, self.latent_dim
         )
@@ -146,9 +151,7 @@ class BetaVAE(keras.Model):
         self.noise_seed = keras.random.SeedGenerator(seed, name="noise_seed")
 
         self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.distortion_tracker = keras.metrics.Mean(
-            name="reconstruction_loss"
-        )
+        self.distortion_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.rate_tracker = keras.metrics.Mean(name="kl")
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self.kl_dim_trackers = [
@@ -229,9 +232,11 @@ class BetaVAE(keras.Model):
         )
         rate = tf.reduce_sum(kl_per_dim)
         if self.capacity is not None:
-            step = tf.cast(self.optimizer.iterations, tf.float32) if (
-                self.optimizer is not None
-            ) else tf.constant(0.0)
+            step = (
+                tf.cast(self.optimizer.iterations, tf.float32)
+                if (self.optimizer is not None)
+                else tf.constant(0.0)
+            )
             target = self.capacity.capacity(step)
             loss = distortion + self.capacity.gamma * tf.abs(rate - target)
         else:
@@ -315,12 +320,14 @@ class BetaVAE(keras.Model):
 
     def _check(self, images) -> np.ndarray:
         return check_images(
-            images, self.image_shape,
+            images,
+            self.image_shape,
             unit_range=self.likelihood == "bernoulli",
         )
 
     def _encoded(self, images: np.ndarray):
         if self._encode_fn is None:
+
             @tf.function(reduce_retracing=True)
             def encode_fn(x):
                 params = self.encoder(x, training=False)
@@ -336,7 +343,7 @@ class BetaVAE(keras.Model):
         images = self._check(images)
         means, logvars = [], []
         for start in range(0, len(images), batch_size):
-            mean, logvar = self._encoded(images[start:start + batch_size])
+            mean, logvar = self._encoded(images[start : start + batch_size])
             means.append(mean.numpy())
             logvars.append(logvar.numpy())
         return np.concatenate(means), np.concatenate(logvars)
@@ -364,13 +371,14 @@ class BetaVAE(keras.Model):
         if not np.isfinite(z).all():
             raise ValueError("latents must be finite; got NaN or inf")
         if self._decode_fn is None:
+
             @tf.function(reduce_retracing=True)
             def decode_fn(latents):
                 return tf.sigmoid(self.decoder(latents, training=False))
 
             self._decode_fn = decode_fn
         out = [
-            self._decode_fn(tf.constant(z[s:s + batch_size])).numpy()
+            self._decode_fn(tf.constant(z[s : s + batch_size])).numpy()
             for s in range(0, len(z), batch_size)
         ]
         if not out:
@@ -385,9 +393,11 @@ class BetaVAE(keras.Model):
         """Decodes ``num`` draws from the prior: pixel probabilities."""
         if int(num) < 1:
             raise ValueError(f"num must be >= 1; got {num!r}")
-        z = np.random.default_rng(seed).standard_normal(
-            (int(num), self.latent_dim)
-        ).astype(np.float32)
+        z = (
+            np.random.default_rng(seed)
+            .standard_normal((int(num), self.latent_dim))
+            .astype(np.float32)
+        )
         return self.decode(z)
 
     def traverse(
@@ -411,7 +421,9 @@ class BetaVAE(keras.Model):
         if images is not None:
             start = self.encode(images)[0]
         elif latents is not None:
-            start = np.asarray(latents, np.float32).reshape(-1, self.latent_dim)[0]
+            start = np.asarray(latents, np.float32).reshape(
+                -1, self.latent_dim
+            )[0]
         else:
             start = np.zeros(self.latent_dim, np.float32)
         dims = list(range(self.latent_dim)) if dims is None else list(dims)
@@ -458,7 +470,7 @@ class BetaVAE(keras.Model):
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "BetaVAE":
+    def from_config(cls, config: dict) -> BetaVAE:
         config = dict(config)
         for key in ("encoder", "decoder"):
             if config.get(key) is not None:

@@ -18,7 +18,7 @@ be passed to ``BetaVAE`` instead.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import keras
 from keras import layers

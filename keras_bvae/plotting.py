@@ -7,7 +7,7 @@ machines and in CI; in a notebook the returned Figure displays itself.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -55,9 +55,7 @@ def test_beta_zero_and_four_differ_by_exactly_four_kl(images):
     a = plain.loss_terms(images)
     b = weighted.loss_terms(images)
     np.testing.assert_allclose(a["kl"], b["kl"], rtol=1e-6)
-    np.testing.assert_allclose(
-        b["loss"] - a["loss"], 4.0 * a["kl"], rtol=1e-4
-    )
+    np.testing.assert_allclose(b["loss"] - a["loss"], 4.0 * a["kl"], rtol=1e-4)
     np.testing.assert_allclose(a["loss"], a["reconstruction_loss"], rtol=1e-6)
 
 
@@ -143,12 +141,18 @@ def test_gaussian_likelihood_accepts_values_outside_unit_range():
 
 def test_custom_networks_round_trip(tmp_path, images):
     encoder = keras.Sequential(
-        [keras.Input((64, 64, 1)), keras.layers.Flatten(),
-         keras.layers.Dense(4)]
+        [
+            keras.Input((64, 64, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(4),
+        ]
     )
     decoder = keras.Sequential(
-        [keras.Input((2,)), keras.layers.Dense(64 * 64),
-         keras.layers.Reshape((64, 64, 1))]
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(64 * 64),
+            keras.layers.Reshape((64, 64, 1)),
+        ]
     )
     model = small_model(latent_dim=2, encoder=encoder, decoder=decoder)
     path = tmp_path / "custom.keras"
@@ -158,9 +162,12 @@ def test_custom_networks_round_trip(tmp_path, images):
 
 
 def test_config_round_trip():
-    model = BetaVAE(latent_dim=5, normalized_beta=0.002, likelihood="gaussian",
-                    capacity={"capacity_max": 5.0, "num_steps": 10,
-                              "gamma": 10.0})
+    model = BetaVAE(
+        latent_dim=5,
+        normalized_beta=0.002,
+        likelihood="gaussian",
+        capacity={"capacity_max": 5.0, "num_steps": 10, "gamma": 10.0},
+    )
     clone = BetaVAE.from_config(model.get_config())
     assert clone.get_config() == model.get_config()
     assert clone.beta == model.beta
@@ -199,8 +206,9 @@ BAD_CONSTRUCTION = [
 
 @pytest.mark.parametrize("kwargs, message", BAD_CONSTRUCTION)
 def test_bad_construction_raises_clear_errors(kwargs, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(")
-                       .replace(")", r"\)")):
+    with pytest.raises(
+        ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ):
         BetaVAE(**kwargs)
 
 
@@ -212,7 +220,10 @@ def _with_nan():
 
 BAD_IMAGES = [
     (np.zeros((64, 64, 1)), "got a single image of shape"),
-    (np.zeros((2, 32, 32, 1)), r"must have shape \(B, 64, 64, 1\); got \(2, 32"),
+    (
+        np.zeros((2, 32, 32, 1)),
+        r"must have shape \(B, 64, 64, 1\); got \(2, 32",
+    ),
     (np.zeros((2, 64, 64)), "must have rank 4"),
     (np.zeros((0, 64, 64, 1)), "empty batch"),
     (_with_nan(), r"nan at index \(1, 3, 4, 0\)"),

@@ -2,7 +2,11 @@
 
 import pytest
 
-from keras_bvae.objectives import CapacitySchedule, normalized_beta, resolve_beta
+from keras_bvae.objectives import (
+    CapacitySchedule,
+    normalized_beta,
+    resolve_beta,
+)
 
 
 def test_normalized_beta_round_trips_through_resolve_beta():

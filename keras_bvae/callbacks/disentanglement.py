@@ -12,7 +12,7 @@ History Keras adds) see the scores of the same epoch.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
