@@ -31,6 +31,7 @@ every file is written under a temporary name and then renamed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -388,6 +389,7 @@ def train(
     verbose: int | str = "auto",
     data: Any = None,
     fresh: bool = False,
+    strategy: tf.distribute.Strategy | None = None,
 ):
     """Trains one model and writes the run folder, resuming if it can.
 
@@ -399,6 +401,10 @@ def train(
             on instead of ``get_data(config.data)``.
         fresh: bool. Delete an existing backup and start over instead of
             resuming. Defaults to False.
+        strategy: a ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy``)
+            to build and train the model under; ``batch_size`` is then the
+            global batch, split over the replicas. Defaults to None (the
+            default strategy).
 
     Returns:
         (model, history): the trained BetaVAE and a Keras History holding
@@ -435,8 +441,10 @@ def train(
     elif backup.read_state() is not None:
         _check_resumable(config, config_path)
 
-    model = build_model(config, image_shape)
-    start_step = backup.restore(model) or 0
+    scope = strategy.scope() if strategy else contextlib.nullcontext()
+    with scope:
+        model = build_model(config, image_shape)
+        start_step = backup.restore(model) or 0
     if start_step > config.epochs * spe:
         raise ValueError(
             f"the backup in {backup.backup_dir} is at step {start_step}, "

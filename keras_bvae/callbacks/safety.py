@@ -62,13 +62,18 @@ def weights_are_finite(model: keras.Model) -> bool:
     if optimizer is not None and getattr(optimizer, "built", False):
         variables += list(optimizer.variables)
     for variable in variables:
-        value = keras.ops.convert_to_numpy(variable.value)
+        value = _numpy(variable)
         if (
             np.issubdtype(value.dtype, np.floating)
             and not np.isfinite(value).all()
         ):
             return False
     return True
+
+
+def _numpy(variable) -> np.ndarray:
+    """A variable's value; works for tf.distribute (sync-on-read) ones."""
+    return np.asarray(variable.numpy())
 
 
 def _write_json_atomic(path: str, payload: dict) -> None:
@@ -235,7 +240,7 @@ class TrainingBackup(keras.callbacks.Callback):
         NaN or inf, so that the last backup is always a good one.
         """
         model = self.model
-        step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+        step = int(_numpy(model.optimizer.iterations))
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             return None
@@ -253,16 +258,10 @@ class TrainingBackup(keras.callbacks.Callback):
             "epoch": None if spe is None else step // spe,
             "batch": None if spe is None else step % spe,
             "weights": name,
-            "seed_states": [
-                keras.ops.convert_to_numpy(v.value).tolist()
-                for v in _seed_variables(model)
-            ],
+            "seed_states": [_numpy(v).tolist() for v in _seed_variables(model)],
             # Trackers only matter mid-epoch: Keras resets them per epoch.
             "metrics": [
-                [
-                    keras.ops.convert_to_numpy(v.value).tolist()
-                    for v in metric.variables
-                ]
+                [_numpy(v).tolist() for v in metric.variables]
                 for metric in model.metrics
             ]
             if mid_epoch
@@ -297,12 +296,12 @@ class TrainingBackup(keras.callbacks.Callback):
         self._pending_metrics = None
 
     def on_train_batch_end(self, batch, logs=None):
-        step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        step = int(_numpy(self.model.optimizer.iterations))
         if step % self.save_freq == 0 and step != self._last_saved_step:
             self.save(logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        step = int(_numpy(self.model.optimizer.iterations))
         if step != self._last_saved_step:
             self.save(logs)
 
@@ -364,9 +363,7 @@ class NonFiniteLossGuard(keras.callbacks.Callback):
             value = float(logs[key])
             if math.isfinite(value):
                 continue
-            step = int(
-                keras.ops.convert_to_numpy(self.model.optimizer.iterations)
-            )
+            step = int(_numpy(self.model.optimizer.iterations))
             if self.backup is not None and self.backup.last_checkpoint:
                 where = (
                     f"the last good backup is {self.backup.last_checkpoint} "
