@@ -19,7 +19,9 @@ reconstruction loss and KL of the trained model on a fixed image set, the
 last epoch's training averages and the callback's scores. The CSV is
 rewritten atomically after every run, so a sweep that is stopped resumes
 where it left off: rows already in the CSV are skipped, and the run that was
-interrupted resumes from its own backup (see ``training.train``).
+interrupted resumes from its own backup (see ``training.train``). A run
+whose loss becomes NaN or inf is recorded with ``status`` "nonfinite: ..."
+and no numbers (so a rerun does not retry it); the figures skip it.
 
 ``plot_score_vs_beta``, ``plot_reconstruction_vs_beta`` and
 ``plot_rate_distortion`` draw the figures from the rows, with error bars of
@@ -58,6 +60,7 @@ RESULTS_NAME = "results.csv"
 # Columns every row has, in order; score columns follow.
 BASE_COLUMNS = (
     "run_id",
+    "status",
     "latent_dim",
     "seed",
     "beta",
@@ -306,6 +309,7 @@ def run_sweep(
     """
     from keras_bvae.callbacks import DisentanglementCallback
     from keras_bvae.callbacks.disentanglement import flat_scores
+    from keras_bvae.callbacks.safety import NonFiniteLossError
     from keras_bvae.training import TrainConfig, train
 
     grid = list(grid)
@@ -388,21 +392,37 @@ def run_sweep(
             settings=metric_settings,
             verbose=0,
         )
-        model, history = train(
-            config, callbacks=[callback], verbose=fit_verbose, data=data
-        )
+        ids = {
+            "run_id": spec.run_id,
+            "latent_dim": spec.latent_dim,
+            "seed": spec.seed,
+            "beta": spec.raw_beta(input_size),
+            "normalized_beta": spec.norm_beta(input_size),
+            "beta_given": "beta" if spec.beta is not None else "normalized",
+            **shared,
+        }
+        try:
+            model, history = train(
+                config, callbacks=[callback], verbose=fit_verbose, data=data
+            )
+        except NonFiniteLossError as error:
+            message = " ".join(str(error).split())
+            rows.append({**ids, "status": f"nonfinite: {message}"})
+            _write_rows_atomic(path, rows)
+            trained_seconds.append(time.time() - run_started)
+            if verbose:
+                print(f"[sweep] run {i}/{len(todo)} {spec.run_id} failed: "
+                      f"{message}", flush=True)
+            continue
         eval_started = time.time()
         scores = flat_scores(callback.results[max(callback.results)])
         terms = _held_out_terms(model, held_out, base_config.batch_size)
         last = {k: v[-1] for k, v in history.history.items()}
         row = {
-            "run_id": spec.run_id,
-            "latent_dim": spec.latent_dim,
-            "seed": spec.seed,
+            **ids,
+            "status": "ok",
             "beta": model.beta,
             "normalized_beta": model.normalized_beta,
-            "beta_given": "beta" if spec.beta is not None else "normalized",
-            **shared,
             **terms,
             "train_reconstruction_loss": last.get("reconstruction_loss"),
             "train_kl": last.get("kl"),
@@ -442,6 +462,8 @@ def summarize(
 ) -> dict[int, dict[str, np.ndarray]]:
     """Mean and spread of ``value`` over seeds, per latent size and beta.
 
+    Rows whose ``status`` is not "ok" (failed runs) are left out.
+
     Returns:
         {latent_dim: {"normalized_beta", "beta", "mean", "std", "count",
         "is_beta_one"}} with arrays sorted by beta; ``std`` is the sample
@@ -450,6 +472,7 @@ def summarize(
     Raises:
         ValueError: no row has the column ``value``.
     """
+    rows = [r for r in rows if r.get("status") in (None, "ok")]
     if not any(row.get(value) is not None for row in rows):
         columns = sorted({k for row in rows for k in row})
         raise ValueError(
@@ -608,7 +631,12 @@ def plot_sweep(
     if output_dir is None:
         raise ValueError("give output_dir to plot rows")
     if scores is None:
-        scores = [k for k in rows[0] if k not in BASE_COLUMNS]
+        scores = []
+        for row in rows:
+            scores += [
+                k for k, v in row.items()
+                if k not in BASE_COLUMNS and k not in scores and v is not None
+            ]
     paths = []
     for score in scores:
         paths.append(save_figure(

@@ -102,6 +102,7 @@ def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
     assert "run 3/3 m3_b4_s0" in out and "ETA" in out
 
     for row in rows:
+        assert row["status"] == "ok"
         assert row["steps"] == 3 and row["protocol"] == "quick"
         assert 0.0 <= row["beta_vae_eval_accuracy"] <= 1.0
         assert 0.0 <= row["mig"] <= 1.0
@@ -139,6 +140,30 @@ def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="steps: 3 -> 4"):
         sweep.run_sweep(run_tiny_grid, str(tmp_path), base_config=longer,
                         data=Squares(), verbose=0)
+
+
+def test_a_nonfinite_run_is_recorded_and_not_retried(tmp_path, monkeypatch):
+    from keras_bvae.callbacks.safety import NonFiniteLossError
+
+    calls = []
+
+    def diverging_train(config, *args, **kwargs):
+        calls.append(config.output_dir)
+        raise NonFiniteLossError("loss is nan at step 2")
+
+    monkeypatch.setattr(training, "train", diverging_train)
+    grid = sweep.make_grid([2], betas=[4.0])
+    rows = sweep.run_sweep(grid, str(tmp_path), base_config=TINY,
+                           data=Squares(), eval_images=8, verbose=0)
+    assert rows[0]["status"] == "nonfinite: loss is nan at step 2"
+    assert rows[0]["beta"] == 4.0 and rows[0].get("kl") is None
+    assert sweep.read_results(str(tmp_path))[0]["status"] == rows[0]["status"]
+    sweep.run_sweep(grid, str(tmp_path), base_config=TINY, data=Squares(),
+                    eval_images=8, verbose=0)
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match="no results for 'kl'"):
+        sweep.summarize(rows + [{**fake_rows()[0], "status": "nonfinite"}],
+                        "kl")
 
 
 def fake_rows():
