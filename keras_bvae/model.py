@@ -261,7 +261,12 @@ class BetaVAE(keras.Model):
     def train_step(self, data):
         with tf.GradientTape() as tape:
             terms = self.loss_terms(data, training=True)
-        grads = tape.gradient(terms["loss"], self.trainable_variables)
+            # Under tf.distribute each replica sees 1/R of the global batch
+            # and the gradients are summed over replicas: scale the loss by
+            # 1/R so the update is that of the global batch mean.
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            loss = terms["loss"] / tf.cast(replicas, terms["loss"].dtype)
+        grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply(grads, self.trainable_variables)
         return self._update_trackers(terms)
 

@@ -97,11 +97,6 @@ def relative_gap(pair):
     return np.abs(single - mirrored) / np.abs(single)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BetaVAE.train_step sums the replicas' batch-mean gradients, "
-    "doubling the step on 2 replicas: needs the model.py fix of issue 9",
-)
 def test_sgd_losses_match_single_device(result):
     assert result["replicas"] == 2
     assert relative_gap(result["sgd"]).max() < TOLERANCE, result["sgd"]
