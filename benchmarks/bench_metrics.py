@@ -24,6 +24,11 @@ script also reports process CPU time (all threads of this process), whose
 overhead ratio counts the metric's extra work whether or not it overlaps.
 
     python benchmarks/bench_metrics.py --num-train 1000 --num-eval 500
+
+Measured 2026-11-24 (2 shared CPUs, load average ~13 from other jobs; 192,000
+images, fastest of 2): encode alone 74.4 s wall / 20.2 s CPU, metric 83.8 s
+wall / 22.1 s CPU: overhead +12.6% wall, +9.0% CPU; rendering ~10 us of CPU
+per image against ~105 us to encode it.
 """
 
 from __future__ import annotations
