@@ -363,6 +363,25 @@ def save_pictures(
     )
 
 
+def _truncate_history(path: str, epochs_done: int) -> None:
+    """Keeps the header and the rows of the first ``epochs_done`` epochs."""
+    if not os.path.isfile(path):
+        return
+    with open(path) as handle:
+        lines = handle.read().splitlines(keepends=True)
+    kept = lines[:1] + [
+        line
+        for line in lines[1:]
+        if line.split(",", 1)[0].isdigit()
+        and int(line.split(",", 1)[0]) < epochs_done
+    ]
+    if kept != lines:
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "w") as handle:
+            handle.writelines(kept)
+        os.replace(tmp, path)
+
+
 def _check_resumable(config: TrainConfig, path: str) -> None:
     """Refuses to resume a backup made with other settings."""
     if not os.path.isfile(path):
@@ -455,13 +474,15 @@ def train(
         config_path,
         {**dataclasses.asdict(config), "model": model.get_config()},
     )
+    history_path = os.path.join(config.output_dir, "history.csv")
+    if start_step > 0:
+        _truncate_history(history_path, start_step // spe)
+    # The CSV row of an epoch is written before its backup, so a kill in
+    # between repeats the row's epoch, whose stale row is cut on resume.
     all_callbacks = [
         NonFiniteLossGuard(backup),
+        keras.callbacks.CSVLogger(history_path, append=start_step > 0),
         backup,
-        keras.callbacks.CSVLogger(
-            os.path.join(config.output_dir, "history.csv"),
-            append=start_step > 0,
-        ),
         *callbacks,
     ]
     started = time.time()

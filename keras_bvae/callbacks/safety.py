@@ -297,6 +297,9 @@ class TrainingBackup(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(_numpy(self.model.optimizer.iterations))
+        spe = self._steps_per_epoch()
+        if spe and step % spe == 0:
+            return  # the epoch's last step: saved in on_epoch_end
         if step % self.save_freq == 0 and step != self._last_saved_step:
             self.save(logs)
 
