@@ -20,8 +20,13 @@ from keras_bvae.training import TrainConfig, train, training_batches
 
 def run(tmp_path, name, seed):
     config = TrainConfig(
-        output_dir=str(tmp_path / name), latent_dim=2, batch_size=8,
-        epochs=2, steps_per_epoch=3, seed=seed, learning_rate=3e-3,
+        output_dir=str(tmp_path / name),
+        latent_dim=2,
+        batch_size=8,
+        epochs=2,
+        steps_per_epoch=3,
+        seed=seed,
+        learning_rate=3e-3,
     )
     model, history = train(
         config, data=blob_images(24, seed=5, size=16), verbose=0
@@ -45,7 +50,8 @@ def test_data_stream_depends_only_on_seed_and_step():
     full = list(training_batches(data, 4, seed=2).take(5).as_numpy_iterator())
     tail = list(
         training_batches(data, 4, seed=2, start_step=3)
-        .take(2).as_numpy_iterator()
+        .take(2)
+        .as_numpy_iterator()
     )
     np.testing.assert_array_equal(full[3], tail[0])
     np.testing.assert_array_equal(full[4], tail[1])
@@ -65,13 +71,16 @@ def test_array_stream_visits_every_image_once_per_pass():
 SMALL = {
     "beta_vae": {"num_train": 60, "num_eval": 30, "batch_size": 8},
     "factor_vae": {
-        "num_train": 60, "num_eval": 30, "batch_size": 8,
+        "num_train": 60,
+        "num_eval": 30,
+        "batch_size": 8,
         "num_variance_estimate": 200,
     },
     "mig": {"num_train": 200},
     # The default classifier type, with fewer trees to keep the test short.
     "dci": {
-        "num_train": 100, "num_test": 50,
+        "num_train": 100,
+        "num_test": 50,
         "classifier": GradientBoostingClassifier(n_estimators=5),
     },
     "sap": {"num_train": 100, "num_test": 50},
@@ -83,10 +92,12 @@ def test_every_metric_repeats_exactly_on_a_keras_encoder(metric):
     keras.utils.set_random_seed(0)
     model = BetaVAE(latent_dim=3, seed=0)
     data = DSpritesSimulator()
-    first = dis.evaluate(data, model.encode, [metric], seed=11,
-                         **{metric: SMALL[metric]})[metric]
-    again = dis.evaluate(data, model.encode, [metric], seed=11,
-                         **{metric: SMALL[metric]})[metric]
+    first = dis.evaluate(
+        data, model.encode, [metric], seed=11, **{metric: SMALL[metric]}
+    )[metric]
+    again = dis.evaluate(
+        data, model.encode, [metric], seed=11, **{metric: SMALL[metric]}
+    )[metric]
     timing = {k for k in first if "second" in k or "time" in k}
     strip = lambda r: {k: v for k, v in r.items() if k not in timing}  # noqa: E731
     assert strip(first) == strip(again)

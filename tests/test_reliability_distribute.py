@@ -78,11 +78,13 @@ def result(tmp_path_factory):
     done = subprocess.run(
         [sys.executable, str(script), str(folder / "run")],
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
-    out = json.loads(line[-1][len("RESULT "):])
+    out = json.loads(line[-1][len("RESULT ") :])
     out["folder"] = folder
     return out
 

@@ -20,8 +20,13 @@ from keras_bvae.training import TrainConfig, save_model_atomic, train
 
 def config(tmp_path, **kwargs):
     settings = dict(
-        output_dir=str(tmp_path / "run"), latent_dim=2, batch_size=8,
-        epochs=2, steps_per_epoch=4, backup_every=2, seed=1,
+        output_dir=str(tmp_path / "run"),
+        latent_dim=2,
+        batch_size=8,
+        epochs=2,
+        steps_per_epoch=4,
+        backup_every=2,
+        seed=1,
     )
     settings.update(kwargs)
     return TrainConfig(**settings)
@@ -44,8 +49,11 @@ def h5_values(path):
     values = []
     with h5py.File(path) as handle:
         handle.visititems(
-            lambda name, obj: values.append(obj[()])
-            if isinstance(obj, h5py.Dataset) else None
+            lambda name, obj: (
+                values.append(obj[()])
+                if isinstance(obj, h5py.Dataset)
+                else None
+            )
         )
     return values
 
@@ -68,8 +76,11 @@ def test_nan_weights_stop_training_naming_step_and_backup(tmp_path):
     assert not [name for name in run if ".tmp" in name]
     state = json.loads(open(os.path.join(backup, "state.json")).read())
     assert state["step"] == 4
-    assert all(np.isfinite(v).all() for v in h5_values(checkpoint)
-               if np.issubdtype(np.asarray(v).dtype, np.floating))
+    assert all(
+        np.isfinite(v).all()
+        for v in h5_values(checkpoint)
+        if np.issubdtype(np.asarray(v).dtype, np.floating)
+    )
 
     # Rerunning resumes from the good backup and finishes.
     model, history = train(cfg, data=images, verbose=0)

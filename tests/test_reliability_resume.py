@@ -64,7 +64,10 @@ def start_child(script, out, kill_at=None):
         env["KILL_AT_STEP"] = str(kill_at)
     return subprocess.Popen(
         [sys.executable, str(script), str(out)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -124,8 +127,9 @@ def small_model(seed=0):
 def test_backup_restores_noise_seed_and_step(tmp_path):
     images = blob_images(16, size=16)
     model = small_model()
-    backup = TrainingBackup(str(tmp_path / "b"), save_freq=2,
-                            delete_on_end=False)
+    backup = TrainingBackup(
+        str(tmp_path / "b"), save_freq=2, delete_on_end=False
+    )
     model.fit(images, batch_size=8, epochs=2, verbose=0, callbacks=[backup])
     state = json.loads((tmp_path / "b" / "state.json").read_text())
     assert state["step"] == 4
@@ -147,11 +151,21 @@ def test_plain_fit_resumes_at_the_epoch_of_the_backup(tmp_path):
     images = blob_images(16, size=16)
     model = small_model()
     backup_dir = str(tmp_path / "b")
-    model.fit(images, batch_size=8, epochs=2, verbose=0,
-              callbacks=[TrainingBackup(backup_dir, delete_on_end=False)])
+    model.fit(
+        images,
+        batch_size=8,
+        epochs=2,
+        verbose=0,
+        callbacks=[TrainingBackup(backup_dir, delete_on_end=False)],
+    )
     again = small_model()
-    history = again.fit(images, batch_size=8, epochs=3, verbose=0,
-                        callbacks=[TrainingBackup(backup_dir)])
+    history = again.fit(
+        images,
+        batch_size=8,
+        epochs=3,
+        verbose=0,
+        callbacks=[TrainingBackup(backup_dir)],
+    )
     assert history.epoch == [2]
     assert int(again.optimizer.iterations.numpy()) == 6
     assert not os.path.exists(backup_dir)
@@ -172,8 +186,10 @@ def test_a_backup_is_never_written_from_nan_weights(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [("{not json", "unreadable"),
-     ('{"step": 3, "weights": "gone.weights.h5"}', "missing")],
+    [
+        ("{not json", "unreadable"),
+        ('{"step": 3, "weights": "gone.weights.h5"}', "missing"),
+    ],
 )
 def test_corrupt_backup_gives_a_clear_error(tmp_path, content, message):
     folder = tmp_path / "b"
@@ -189,6 +205,42 @@ def test_guard_names_step_and_backup(tmp_path):
     guard = NonFiniteLossGuard(backup)
     guard.set_model(small_model())
     guard.on_train_batch_end(0, {"loss": 3.0})
-    with pytest.raises(RuntimeError, match=r"loss became inf at training "
-                       r"step 0 .*x/step-000000004.h5 \(step 4\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"loss became inf at training "
+        r"step 0 .*x/step-000000004.h5 \(step 4\)",
+    ):
         guard.on_train_batch_end(1, {"loss": float("inf")})
+
+
+class CrashAtEnd(keras.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        raise KeyboardInterrupt("stopped before model.keras was written")
+
+
+def test_interruption_after_the_last_step_still_yields_the_model(tmp_path):
+    from keras_bvae.training import TrainConfig, train
+
+    config = TrainConfig(
+        output_dir=str(tmp_path / "run"),
+        latent_dim=2,
+        batch_size=8,
+        epochs=1,
+        steps_per_epoch=3,
+    )
+    images = blob_images(16, size=16)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=images, verbose=0, callbacks=[CrashAtEnd()])
+    assert not (tmp_path / "run" / "model.keras").exists()
+    trained = json.loads(
+        (tmp_path / "run" / "backup" / "state.json").read_text()
+    )
+    assert trained["step"] == 3
+
+    model, history = train(config, data=images, verbose=0)
+    assert history.epoch == []  # nothing left to train
+    assert int(model.optimizer.iterations.numpy()) == 3
+    assert (tmp_path / "run" / "model.keras").exists()
+    assert not (tmp_path / "run" / "backup").exists()
+    rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert len(rows) == 2  # header and the one epoch

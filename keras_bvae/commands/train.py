@@ -12,24 +12,49 @@ _DEFAULTS = TrainConfig()
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--output-dir", "--out", default=_DEFAULTS.output_dir,
+    add(
+        "--output-dir",
+        "--out",
+        default=_DEFAULTS.output_dir,
         help="folder for model.keras, history.csv and pictures "
-        "(default: %(default)s)")
-    add("--data", default=_DEFAULTS.data,
-        help="dsprites-sim (procedural, default) or dsprites-tfds")
+        "(default: %(default)s)",
+    )
+    add(
+        "--data",
+        default=_DEFAULTS.data,
+        help="dsprites-sim (procedural, default) or dsprites-tfds",
+    )
     add("--data-dir", default=None, help="tfds data folder for dsprites-tfds")
-    add("--architecture", default=_DEFAULTS.architecture,
-        choices=["burgess", "higgins"])
+    add(
+        "--architecture",
+        default=_DEFAULTS.architecture,
+        choices=["burgess", "higgins"],
+    )
     add("--latent-dim", type=int, default=_DEFAULTS.latent_dim)
     beta = parser.add_mutually_exclusive_group()
-    beta.add_argument("--beta", type=float, default=_DEFAULTS.beta,
-                      help="KL weight; 1 is the plain VAE (default: 4)")
-    beta.add_argument("--normalized-beta", type=float, default=None,
-                      help="beta * latent_dim / pixels, instead of --beta")
-    add("--likelihood", default=_DEFAULTS.likelihood,
-        choices=["bernoulli", "gaussian"])
-    add("--capacity-max", type=float, default=None,
-        help="enable capacity annealing (Burgess et al. 2018) to this C_max")
+    beta.add_argument(
+        "--beta",
+        type=float,
+        default=_DEFAULTS.beta,
+        help="KL weight; 1 is the plain VAE (default: 4)",
+    )
+    beta.add_argument(
+        "--normalized-beta",
+        type=float,
+        default=None,
+        help="beta * latent_dim / pixels, instead of --beta",
+    )
+    add(
+        "--likelihood",
+        default=_DEFAULTS.likelihood,
+        choices=["bernoulli", "gaussian"],
+    )
+    add(
+        "--capacity-max",
+        type=float,
+        default=None,
+        help="enable capacity annealing (Burgess et al. 2018) to this C_max",
+    )
     add("--capacity-steps", type=int, default=_DEFAULTS.capacity_steps)
     add("--capacity-gamma", type=float, default=_DEFAULTS.capacity_gamma)
     add("--batch-size", type=int, default=_DEFAULTS.batch_size)
@@ -37,14 +62,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--steps-per-epoch", type=int, default=_DEFAULTS.steps_per_epoch)
     add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
     add("--seed", type=int, default=_DEFAULTS.seed)
-    add("--backup-every", type=int, default=_DEFAULTS.backup_every,
+    add(
+        "--backup-every",
+        type=int,
+        default=_DEFAULTS.backup_every,
         help="steps between backups in OUTPUT_DIR/backup; rerunning the "
         "same command after an interruption resumes from the last one "
-        "(default: %(default)s)")
-    add("--fresh", action="store_true",
-        help="delete an existing backup in OUTPUT_DIR and start over")
-    add("--verbose", type=int, default=1, choices=[0, 1, 2],
-        help="Keras progress: 1 a progress bar, 2 a line per epoch")
+        "(default: %(default)s)",
+    )
+    add(
+        "--fresh",
+        action="store_true",
+        help="delete an existing backup in OUTPUT_DIR and start over",
+    )
+    add(
+        "--verbose",
+        type=int,
+        default=1,
+        choices=[0, 1, 2],
+        help="Keras progress: 1 a progress bar, 2 a line per epoch",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,14 +91,14 @@ def run(args: argparse.Namespace) -> int:
     from keras_bvae.training import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(
-        **{k: v for k, v in vars(args).items() if k in fields}
-    )
+    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
     try:
         train(config, verbose=args.verbose, fresh=args.fresh)
     except NonFiniteLossError as error:
         print(f"keras-bvae train: error: {error}", file=sys.stderr)
         return 3
-    print(f"wrote {config.output_dir}/: model.keras, history.csv, "
-          "reconstructions.png, traversals.png")
+    print(
+        f"wrote {config.output_dir}/: model.keras, history.csv, "
+        "reconstructions.png, traversals.png"
+    )
     return 0
