@@ -382,6 +382,61 @@ def _truncate_history(path: str, epochs_done: int) -> None:
         os.replace(tmp, path)
 
 
+class _OneTraining(keras.callbacks.Callback):
+    """Shows callbacks several ``fit`` calls as one training run.
+
+    ``on_train_begin`` reaches them in the first call only and
+    ``on_train_end`` only once ``last`` is set; every other hook is passed
+    on as it comes.
+    """
+
+    def __init__(self, callbacks: Sequence[keras.callbacks.Callback]):
+        super().__init__()
+        self.callbacks = list(callbacks)
+        self.started = False
+        self.last = False
+
+    def set_model(self, model):
+        super().set_model(model)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def on_train_begin(self, logs=None):
+        if not self.started:
+            self.started = True
+            self._forward("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        if self.last:
+            self._forward("on_train_end", logs)
+
+    def _forward(self, hook: str, *args, **kwargs) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args, **kwargs)
+
+
+for _hook in (
+    "on_epoch_begin", "on_epoch_end",
+    "on_train_batch_begin", "on_train_batch_end",
+    "on_test_begin", "on_test_end",
+    "on_test_batch_begin", "on_test_batch_end",
+    "on_predict_begin", "on_predict_end",
+    "on_predict_batch_begin", "on_predict_batch_end",
+):  # fmt: skip
+    setattr(
+        _OneTraining,
+        _hook,
+        lambda self, *args, _hook=_hook, **kwargs: self._forward(
+            _hook, *args, **kwargs
+        ),
+    )
+
+
 def _check_resumable(config: TrainConfig, path: str) -> None:
     """Refuses to resume a backup made with other settings."""
     if not os.path.isfile(path):
@@ -424,6 +479,10 @@ def train(
             to build and train the model under; ``batch_size`` is then the
             global batch, split over the replicas. Defaults to None (the
             default strategy).
+
+    A backup from mid-epoch is resumed with two ``fit`` calls (the rest of
+    that epoch, then the remaining epochs); ``callbacks`` still see one
+    training run: one ``on_train_begin`` and one ``on_train_end``.
 
     Returns:
         (model, history): the trained BetaVAE and a Keras History holding
@@ -479,17 +538,20 @@ def train(
         _truncate_history(history_path, start_step // spe)
     # The CSV row of an epoch is written before its backup, so a kill in
     # between repeats the row's epoch, whose stale row is cut on resume.
-    all_callbacks = [
-        NonFiniteLossGuard(backup),
-        keras.callbacks.CSVLogger(history_path, append=start_step > 0),
-        backup,
-        *callbacks,
-    ]
+    all_callbacks = _OneTraining(
+        [
+            NonFiniteLossGuard(backup),
+            keras.callbacks.CSVLogger(history_path, append=start_step > 0),
+            backup,
+            *callbacks,
+        ]
+    )
     started = time.time()
     history = keras.callbacks.History()
     history.history, history.epoch = {}, []
 
     def fit(first_epoch: int, last_epoch: int, steps: int) -> None:
+        all_callbacks.last = last_epoch == config.epochs
         dataset = training_batches(
             data,
             config.batch_size,
@@ -501,7 +563,7 @@ def train(
             initial_epoch=first_epoch,
             epochs=last_epoch,
             steps_per_epoch=steps,
-            callbacks=all_callbacks,
+            callbacks=[all_callbacks],
             verbose=verbose,
         )
         history.epoch += part.epoch
@@ -512,8 +574,11 @@ def train(
     if batch and epoch < config.epochs:
         fit(epoch, epoch + 1, spe - batch)  # the rest of the broken epoch
         epoch += 1
-    if epoch < config.epochs:
+    if epoch < config.epochs and not model.stop_training:
         fit(epoch, config.epochs, spe)
+    elif all_callbacks.started and not all_callbacks.last:
+        all_callbacks.last = True  # stopped early by a callback
+        all_callbacks.on_train_end()
     seconds = time.time() - started
     history.set_model(model)
     save_model_atomic(model, os.path.join(config.output_dir, "model.keras"))

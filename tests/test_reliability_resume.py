@@ -244,3 +244,49 @@ def test_interruption_after_the_last_step_still_yields_the_model(tmp_path):
     assert not (tmp_path / "run" / "backup").exists()
     rows = (tmp_path / "run" / "history.csv").read_text().splitlines()
     assert len(rows) == 2  # header and the one epoch
+
+
+class StopAt(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == self.step:
+            raise KeyboardInterrupt("interrupted")
+
+
+class Count(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_train_begin(self, logs=None):
+        self.calls.append("begin")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(epoch)
+
+    def on_train_end(self, logs=None):
+        self.calls.append("end")
+
+
+def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(tmp_path):
+    from keras_bvae.training import TrainConfig, train
+
+    config = TrainConfig(
+        output_dir=str(tmp_path / "run"),
+        latent_dim=2,
+        batch_size=8,
+        epochs=3,
+        steps_per_epoch=3,
+        backup_every=2,
+    )
+    images = blob_images(16, size=16)
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data=images, verbose=0, callbacks=[StopAt(5)])
+    count = Count()
+    # Backup at step 4 = epoch 1, batch 1: the resume needs two fit calls.
+    _, history = train(config, data=images, verbose=0, callbacks=[count])
+    assert count.calls == ["begin", 1, 2, "end"]
+    assert history.epoch == [1, 2]
