@@ -60,7 +60,7 @@ from _common import (  # noqa: E402
 
 ARCHS = ("burgess", "higgins")
 LOGVAR_LIMIT = 15.0  # keras_bvae.distributions.LOGVAR_LIMIT
-MATMUL_N = 2048
+MATMUL_N = 1024
 
 
 # -- shared data -----------------------------------------------------------
@@ -79,6 +79,84 @@ def _render_pool(num: int, seed: int) -> np.ndarray:
 # -- keras_bvae worker -----------------------------------------------------
 
 
+KERAS_OPTIONS = {
+    # name: (config key, parser)
+    "jit": ("jit_compile", lambda v: bool(int(v))),
+    "spe": ("steps_per_execution", int),
+    "threads": ("threads", int),
+    "inter": ("inter_op", int),
+    "onednn": ("onednn", int),
+    "data": ("data", str),
+    "loss": ("loss", str),
+    "opt": ("opt", str),
+}
+
+
+def _parse_keras_variant(spec: str) -> dict:
+    """``"jit=1,spe=8"`` -> {"jit_compile": True, "steps_per_execution": 8}."""
+    out = {}
+    for item in spec.split(","):
+        key, _, value = item.partition("=")
+        if key not in KERAS_OPTIONS or not value:
+            raise ValueError(
+                f"a keras variant is KEY=VALUE[,KEY=VALUE...] with KEY in "
+                f"{sorted(KERAS_OPTIONS)}; got {item!r} in {spec!r}"
+            )
+        name, parse = KERAS_OPTIONS[key]
+        out[name] = parse(value)
+    if out.get("data", "pipeline") not in ("pipeline", "memory"):
+        raise ValueError(f"data must be pipeline or memory; got {spec!r}")
+    if out.get("loss", "tfp") not in ("tfp", "fused"):
+        raise ValueError(f"loss must be tfp or fused; got {spec!r}")
+    if out.get("opt", "default") not in ("default", "keras"):
+        raise ValueError(f"opt must be default or keras; got {spec!r}")
+    return out
+
+
+def _fused_loss_model(base):
+    """A BetaVAE whose loss skips TFP: for measuring TFP's cost only.
+
+    Same maths as ``BetaVAE.loss_terms`` without capacity annealing: the
+    Bernoulli log-likelihood as -sigmoid_cross_entropy_with_logits and the
+    Gaussian KL in closed form, 0.5 (exp(lv) + mu^2 - 1 - lv).
+    """
+    import keras
+    import tensorflow as tf
+
+    from keras_bvae import distributions as dists
+
+    class FusedLossVAE(base):
+        def loss_terms(self, images, training=False):
+            images = self._prepare(images)
+            params = self.encoder(images, training=training)
+            mean, logvar = dists.split_posterior_params(params)
+            noise = keras.random.normal(
+                tf.shape(mean), dtype=mean.dtype, seed=self.noise_seed
+            )
+            z = mean + tf.exp(0.5 * logvar) * noise
+            logits = self.decoder(z, training=training)
+            nll = tf.nn.sigmoid_cross_entropy_with_logits(
+                labels=images, logits=logits
+            )
+            distortion = tf.reduce_sum(nll) / tf.cast(
+                tf.shape(images)[0], nll.dtype
+            )
+            kl_per_dim = tf.reduce_mean(
+                0.5 * (tf.exp(logvar) + tf.square(mean) - 1.0 - logvar),
+                axis=0,
+            )
+            rate = tf.reduce_sum(kl_per_dim)
+            return {
+                "loss": distortion + self.beta * rate,
+                "reconstruction_loss": distortion,
+                "kl": rate,
+                "elbo": -(distortion + rate),
+                "kl_per_dim": kl_per_dim,
+            }
+
+    return FusedLossVAE
+
+
 def _keras_worker(conn, cfg: dict) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -95,12 +173,23 @@ def _keras_worker(conn, cfg: dict) -> None:
 
     keras.utils.set_random_seed(0)
     batch = cfg["batch_size"]
-    model = BetaVAE(
+    model_class = (
+        _fused_loss_model(BetaVAE) if cfg["loss"] == "fused" else BetaVAE
+    )
+    model = model_class(
         latent_dim=cfg["latent_dim"], architecture=cfg["arch"],
         beta=cfg["beta"], seed=0,
     )
+    adam = keras.optimizers.Adam
+    if cfg["opt"] == "keras":
+        # A trivial subclass: BetaVAE.train_step applies only the plain
+        # Adam class with the fused kernel, so this runs Keras's own update.
+        class KerasAdam(keras.optimizers.Adam):
+            pass
+
+        adam = KerasAdam
     model.compile(
-        optimizer=keras.optimizers.Adam(cfg["lr"]),
+        optimizer=adam(cfg["lr"]),
         jit_compile=cfg["jit_compile"],
         steps_per_execution=cfg["steps_per_execution"],
     )
@@ -132,6 +221,8 @@ def _keras_worker(conn, cfg: dict) -> None:
     datasets = {"memory": memory_ds}
     if pipeline_ds is not None:
         datasets["pipeline"] = pipeline_ds
+    if not cfg["with_memory"] and pipeline_ds is not None:
+        del datasets["memory"]
 
     class Timer(keras.callbacks.Callback):
         """Marks step ends; stops ``fit`` once ``seconds`` have passed."""
@@ -145,7 +236,7 @@ def _keras_worker(conn, cfg: dict) -> None:
 
         def on_train_batch_end(self, batch_index, logs=None):
             now = time.perf_counter()
-            self.marks.append((batch_index, now))
+            self.marks.append((batch_index, now, time.process_time()))
             if len(self.marks) >= 3 and (
                 now - self.marks[0][1] >= self.seconds
             ):
@@ -159,9 +250,12 @@ def _keras_worker(conn, cfg: dict) -> None:
             verbose=0, callbacks=[timer],
         )
         total = time.perf_counter() - t0
-        (b0, t_first), (b1, t_last) = timer.marks[0], timer.marks[-1]
+        (b0, t_first, c_first), (b1, t_last, c_last) = (
+            timer.marks[0], timer.marks[-1]
+        )
         return {
             "images_per_s": (b1 - b0) * batch / (t_last - t_first),
+            "images_per_cpu_s": (b1 - b0) * batch / (c_last - c_first),
             "call_images_per_s": (b1 + 1) * batch / total,
             "steps": b1 + 1,
         }
@@ -176,6 +270,8 @@ def _keras_worker(conn, cfg: dict) -> None:
             count += 1
         return count * batch / (time.perf_counter() - t0)
 
+    a = tf.random.normal((MATMUL_N, MATMUL_N))
+    b = tf.random.normal((MATMUL_N, MATMUL_N))
     for which in datasets:
         train(which, cfg["warmup_seconds"])
     conn.send({
@@ -193,6 +289,8 @@ def _keras_worker(conn, cfg: dict) -> None:
             conn.send(train(**kwargs))
         elif cmd == "pipeline":
             conn.send(pipeline_rate(**kwargs))
+        elif cmd == "matmul":
+            conn.send(matmul_gflops(lambda: tf.linalg.matmul(a, b), MATMUL_N))
 
 
 # -- PyTorch worker --------------------------------------------------------
@@ -283,6 +381,7 @@ def _torch_worker(conn, cfg: dict) -> None:
         t0 = time.perf_counter()
         step(batches[0])
         t_first = t_last = time.perf_counter()
+        c_first = time.process_time()
         steps = 1
         while steps < 3 or t_last - t_first < seconds:
             step(batches[steps % len(batches)])
@@ -290,6 +389,9 @@ def _torch_worker(conn, cfg: dict) -> None:
             t_last = time.perf_counter()
         return {
             "images_per_s": (steps - 1) * batch / (t_last - t_first),
+            "images_per_cpu_s": (
+                (steps - 1) * batch / (time.process_time() - c_first)
+            ),
             "call_images_per_s": steps * batch / (t_last - t0),
             "steps": steps,
         }
@@ -342,7 +444,7 @@ def _torch_variants(spec: list[str], threads: int) -> list[tuple[int, bool]]:
 
 
 def _run_arch(arch: str, args) -> dict:
-    cfg = {
+    base = {
         "arch": arch,
         "batch_size": args.batch_size,
         "latent_dim": args.latent_dim,
@@ -354,23 +456,44 @@ def _run_arch(arch: str, args) -> dict:
         "jit_compile": args.jit_compile,
         "steps_per_execution": args.steps_per_execution,
         "data": args.data,
+        "loss": "tfp",
+        "opt": "default",
+        "with_memory": True,
         "warmup_seconds": args.warmup_seconds,
         "pool": _render_pool(args.pool_size, seed=0),
     }
-    keras_w = _Worker(_keras_worker, cfg)
-    torch_ws = {}
+    keras_w = _Worker(_keras_worker, base)
+    main_set = (
+        "pipeline" if "pipeline" in keras_w.info["datasets"] else "memory"
+    )
+    # job name -> (worker, train kwargs)
+    jobs: dict[str, tuple[_Worker, dict]] = {"keras": (keras_w, {
+        "which": main_set,
+    })}
+    if main_set == "pipeline":
+        jobs["keras memory"] = (keras_w, {"which": "memory"})
+    for spec in args.keras_variant:
+        cfg = {**base, **_parse_keras_variant(spec), "with_memory": False}
+        worker = _Worker(_keras_worker, cfg)
+        which = "pipeline" if "pipeline" in worker.info["datasets"] else (
+            "memory"
+        )
+        jobs[f"keras {spec}"] = (worker, {"which": which})
+    torch_names = []
     for threads, passive in _torch_variants(args.torch, args.threads):
         name = f"torch {threads}t" + (" passive" if passive else "")
-        torch_ws[name] = _Worker(_torch_worker, {
-            **cfg, "torch_threads": threads, "omp_passive": passive,
+        worker = _Worker(_torch_worker, {
+            **base, "torch_threads": threads, "omp_passive": passive,
         })
-    matched = next(iter(torch_ws))
+        jobs[name] = (worker, {})
+        torch_names.append(name)
+    matched = torch_names[0] if torch_names else None
     flops = keras_w.info["flops"]
     for note in keras_w.info["notes"]:
         print(f"note: {note}")
+    versions = {w.info["version"] for w, _ in jobs.values()}
     print(
-        f"[{arch}] {keras_w.info['version']}, "
-        f"{torch_ws[matched].info['version']}, "
+        f"[{arch}] {', '.join(sorted(versions))}; "
         f"TF_ENABLE_ONEDNN_OPTS={keras_w.info['onednn']}, "
         f"TF threads={args.threads}, inter_op="
         f"{args.inter_op_threads or 'TF default'}, "
@@ -378,87 +501,102 @@ def _run_arch(arch: str, args) -> dict:
         f"steps_per_execution={args.steps_per_execution}; "
         f"{args.seconds:g} s per run"
     )
-    main_set = (
-        "pipeline" if "pipeline" in keras_w.info["datasets"] else "memory"
-    )
-    keras_jobs = ["keras"]
-    if main_set == "pipeline":
-        keras_jobs.append("keras memory")
-    names = keras_jobs + list(torch_ws)
+    names = list(jobs)
     rates: dict[str, list[float]] = {n: [] for n in names}
     call_rates: dict[str, list[float]] = {n: [] for n in names}
-    gflops: dict[str, list[float]] = {"numpy": []}
-    gflops.update({n: [] for n in torch_ws})
+    cpu_rates: dict[str, list[float]] = {n: [] for n in names}
+    gflops: dict[str, list[float]] = {"numpy": [], "tf": []}
+    gflops.update({n: [] for n in torch_names})
     pipeline_alone = []
     rows = []
     for r in range(args.rounds):
-        order = names if r % 2 == 0 else names[::-1]
-        for job in order:
-            if job in torch_ws:
-                got = torch_ws[job].call("train", seconds=args.seconds)
-            else:
-                which = "memory" if job == "keras memory" else main_set
-                got = keras_w.call("train", which=which, seconds=args.seconds)
+        for job in names if r % 2 == 0 else names[::-1]:
+            worker, kwargs = jobs[job]
+            got = worker.call("train", seconds=args.seconds, **kwargs)
             rates[job].append(got["images_per_s"])
             call_rates[job].append(got["call_images_per_s"])
+            cpu_rates[job].append(got["images_per_cpu_s"])
         gflops["numpy"].append(numpy_matmul_gflops(MATMUL_N))
-        for name, worker in torch_ws.items():
-            gflops[name].append(worker.call("matmul"))
+        gflops["tf"].append(keras_w.call("matmul"))
+        for name in torch_names:
+            gflops[name].append(jobs[name][0].call("matmul"))
         if main_set == "pipeline":
             pipeline_alone.append(keras_w.call(
                 "pipeline", which="pipeline", seconds=args.seconds
             ))
         rows.append(
-            [r + 1, "first" if r % 2 == 0 else "last"]
+            [r + 1, "forward" if r % 2 == 0 else "reverse"]
             + [f"{rates[n][-1]:.0f}" for n in names]
             + [f"{max(v[-1] for v in gflops.values()):.0f}"]
         )
-    keras_w.stop()
-    for worker in torch_ws.values():
+    for worker in {id(w): w for w, _ in jobs.values()}.values():
         worker.stop()
     print(format_table(
-        ["round", "keras"] + [f"{n} img/s" for n in names] + ["matmul GFLOP/s"],
+        ["round", "order"] + [f"{n} img/s" for n in names]
+        + ["matmul GFLOP/s"],
         rows,
     ))
     med = {n: median(v) for n, v in rates.items()}
-    best_torch = max(torch_ws, key=lambda n: med[n])
     ceiling_gflops = max(median(v) for v in gflops.values())
     ceiling = ceiling_gflops * 1e9 / flops
     keras_med = med["keras"]
     print(
-        f"[{arch}] median images/s: keras_bvae {keras_med:.0f} (data: "
-        f"{main_set}); " + ", ".join(f"{n} {med[n]:.0f}" for n in torch_ws)
+        f"[{arch}] median images/s: "
+        + ", ".join(f"{n} {med[n]:.0f}" for n in names)
+        + f" (keras data: {main_set})"
     )
     print(
-        f"[{arch}] ratio keras_bvae / PyTorch: {keras_med / med[matched]:.2f}x "
-        f"against {matched} (matched threads, default OpenMP), "
-        f"{keras_med / med[best_torch]:.2f}x against the fastest, "
-        f"{best_torch}"
+        f"[{arch}] median images per CPU-second (process CPU time, less "
+        "sensitive to other load; spinning threads count): "
+        + ", ".join(f"{n} {median(cpu_rates[n]):.0f}" for n in names)
     )
+    for name in names[1:]:
+        if name.startswith("keras "):
+            ratios = [a / b for a, b in zip(rates[name], rates["keras"])]
+            cpu = [a / b for a, b in zip(cpu_rates[name], cpu_rates["keras"])]
+            print(
+                f"[{arch}] {name} / keras: median per-round ratio "
+                f"{median(ratios):.2f}x wall, {median(cpu):.2f}x CPU"
+            )
+    result = {"keras": keras_med, "ceiling": ceiling}
+    if torch_names:
+        best_torch = max(torch_names, key=lambda n: med[n])
+        print(
+            f"[{arch}] ratio keras_bvae / PyTorch: "
+            f"{keras_med / med[matched]:.2f}x against {matched} (matched "
+            f"threads, default OpenMP), {keras_med / med[best_torch]:.2f}x "
+            f"against the fastest, {best_torch}"
+        )
+        print(
+            f"[{arch}] with each fit()/loop call's start-up: keras_bvae "
+            f"{median(call_rates['keras']):.0f}, {best_torch} "
+            f"{median(call_rates[best_torch]):.0f} images/s"
+        )
+        result.update({
+            "matched": med[matched], "best": med[best_torch],
+            "best_name": best_torch,
+        })
     print(
-        f"[{arch}] with each fit()/loop call's start-up: keras_bvae "
-        f"{median(call_rates['keras']):.0f}, {best_torch} "
-        f"{median(call_rates[best_torch]):.0f} images/s"
-    )
-    print(
-        f"[{arch}] matmul {MATMUL_N}^2 fp32 GFLOP/s: "
+        f"[{arch}] matmul {MATMUL_N}^2 fp32 GFLOP/s (best call): "
         + ", ".join(f"{n} {median(v):.0f}" for n, v in gflops.items())
         + f"; train step {flops / 1e6:.1f} MFLOP/image -> ceiling "
-        f"{ceiling:.0f} images/s; keras_bvae at {keras_med / ceiling:.0%}, "
-        f"{best_torch} at {med[best_torch] / ceiling:.0%} of it"
+        f"{ceiling:.0f} images/s; keras_bvae at {keras_med / ceiling:.0%}"
+        + (
+            f", {result['best_name']} at {result['best'] / ceiling:.0%}"
+            if torch_names else ""
+        )
+        + " of it"
     )
     if main_set == "pipeline":
         mem = med["keras memory"]
+        ratios = [a / b for a, b in zip(rates["keras"], rates["keras memory"])]
         print(
             f"[{arch}] input pipeline alone {median(pipeline_alone):.0f} "
             f"images/s; fit on it {keras_med:.0f} vs on cached in-memory "
-            f"batches {mem:.0f} images/s: the pipeline costs "
-            f"{1 - keras_med / mem:.0%} of training throughput"
+            f"batches {mem:.0f} images/s (median per-round ratio "
+            f"{median(ratios):.2f}x)"
         )
-    return {
-        "keras": keras_med, "matched": med[matched],
-        "best": med[best_torch], "best_name": best_torch, "ceiling": ceiling,
-    }
+    return result
 
 
 def main(argv=None) -> None:
@@ -486,17 +624,31 @@ def main(argv=None) -> None:
                         default="pipeline",
                         help="keras_bvae input: make_dataset or in-memory")
     parser.add_argument(
-        "--torch", nargs="+", default=None, metavar="THREADS[:passive]",
+        "--keras-variant", action="append", default=[],
+        metavar="KEY=VALUE[,...]",
+        help="extra keras_bvae process differing from the main one, e.g. "
+        "jit=1 | spe=8 | threads=1 | inter=1 | onednn=0 | data=memory | "
+        "loss=fused (TFP-free loss, for measuring only) | opt=keras "
+        "(Keras's own Adam instead of the fused kernel); repeatable",
+    )
+    parser.add_argument(
+        "--torch", nargs="*", default=None, metavar="THREADS[:passive]",
         help="PyTorch variants, each its own process: thread count, "
-        "optionally with OMP_WAIT_POLICY=PASSIVE. The first is the "
-        "matched one. Default: --threads, --threads:passive, 1",
+        "optionally with OMP_WAIT_POLICY=PASSIVE; the first is the "
+        "'matched' one. Default: --threads, --threads:passive, 1. "
+        "Give none to run keras_bvae alone.",
     )
     args = parser.parse_args(argv)
     if args.torch is None:
         args.torch = [f"{args.threads}", f"{args.threads}:passive", "1"]
         if args.threads == 1:
             args.torch = ["1"]
-    _torch_variants(args.torch, args.threads)
+    try:
+        _torch_variants(args.torch, args.threads)
+        for spec in args.keras_variant:
+            _parse_keras_variant(spec)
+    except ValueError as err:
+        parser.error(str(err))
     print(
         f"{os.cpu_count()} CPUs, possibly shared: medians of {args.rounds} "
         f"interleaved rounds (order reversed every other round)"
@@ -504,6 +656,8 @@ def main(argv=None) -> None:
     summary = []
     for arch in args.arch:
         got = _run_arch(arch, args)
+        if "best" not in got:
+            continue
         summary.append([
             arch, f"{got['keras']:.0f}", f"{got['matched']:.0f}",
             f"{got['best']:.0f} ({got['best_name']})",
@@ -512,13 +666,14 @@ def main(argv=None) -> None:
             f"{got['keras'] / got['ceiling']:.0%}",
             f"{got['best'] / got['ceiling']:.0%}",
         ])
-    print()
-    print(format_table(
-        ["arch", "keras_bvae", "torch matched", "torch fastest",
-         "ratio matched", "ratio fastest", "keras/ceiling",
-         "torch/ceiling"],
-        summary,
-    ))
+    if summary:
+        print()
+        print(format_table(
+            ["arch", "keras_bvae", "torch matched", "torch fastest",
+             "ratio matched", "ratio fastest", "keras/ceiling",
+             "torch/ceiling"],
+            summary,
+        ))
 
 
 if __name__ == "__main__":
