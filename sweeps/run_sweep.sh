@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL=2
 exec .venv/bin/python -m keras_bvae sweep --out sweeps/dsprites_sim \
     --data dsprites-sim --architecture burgess \
     --latent-dims 5 10 20 \
-    --normalized-betas 0.001 0.003 0.01 0.03 0.1 --betas 1 \
+    --normalized-betas 0.001 0.003 0.01 0.03 0.1 0.3 --betas 1 \
     --seeds 0 1 \
     --steps 1500 --batch-size 64 --learning-rate 5e-4 \
     --metrics beta_vae mig --protocol quick \
