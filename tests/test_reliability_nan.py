@@ -122,3 +122,19 @@ def test_model_file_is_never_written_from_nan_weights(tmp_path):
         save_model_atomic(model, path)
     assert open(path, "rb").read() == before
     assert os.listdir(tmp_path) == ["model.keras"]
+
+
+@pytest.mark.parametrize("raw_logvar", [-1e4, 1e4])
+def test_extreme_posterior_log_variance_keeps_loss_finite(raw_logvar):
+    import tensorflow as tf
+
+    from keras_bvae.model import BetaVAE
+
+    model = BetaVAE(latent_dim=2, image_shape=(16, 16, 1), seed=0)
+    bias = model.encoder.get_layer("posterior_params").bias
+    bias.assign(np.r_[np.zeros(2), np.full(2, raw_logvar)].astype("float32"))
+    with tf.GradientTape() as tape:
+        terms = model.loss_terms(blob_images(4, size=16), training=True)
+    grads = tape.gradient(terms["loss"], model.trainable_variables)
+    assert all(np.isfinite(np.asarray(v)).all() for v in terms.values())
+    assert all(np.isfinite(g.numpy()).all() for g in grads if g is not None)
