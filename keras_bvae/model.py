@@ -217,9 +217,20 @@ class BetaVAE(keras.Model):
         mean, logvar = dists.split_posterior_params(params)
         q_z = dists.posterior(mean, logvar)
         p_z = dists.prior(self.latent_dim, mean.dtype)
-        noise = keras.random.normal(
-            tf.shape(mean), dtype=mean.dtype, seed=self.noise_seed
-        )
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            # Each replica draws its own noise for its share of the batch
+            # (the shared SeedGenerator state would repeat it on every one).
+            seed = tf.random.experimental.stateless_fold_in(
+                self.noise_seed.next(), replica.replica_id_in_sync_group
+            )
+            noise = tf.random.stateless_normal(
+                tf.shape(mean), seed=seed, dtype=mean.dtype
+            )
+        else:
+            noise = keras.random.normal(
+                tf.shape(mean), dtype=mean.dtype, seed=self.noise_seed
+            )
         z = mean + tf.exp(0.5 * logvar) * noise
         logits = self.decoder(z, training=training)
         p_x = dists.likelihood(self.likelihood, logits, self.gaussian_scale)

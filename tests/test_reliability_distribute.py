@@ -129,11 +129,6 @@ def test_adam_losses_match_single_device(result):
     assert result["adam"][1][-1] < result["adam"][1][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="all replicas draw the same reparameterisation noise from the "
-    "shared SeedGenerator state: needs the model.py noise fix of issue 9",
-)
 def test_replicas_draw_their_own_noise(result):
     first, second = result["replica_distortions"]
     assert np.isfinite([first, second]).all()
