@@ -47,6 +47,7 @@ SMALL: dict[str, dict[str, object]] = {
         "LIVE_FRACTION": 0.02,
     },
     "03_tuning_beta.ipynb": {
+        "LATENT_DIMS": [3],
         "NORMALIZED_BETAS": [0.01],
         "STEPS": 10,
         "METRIC_POINTS": 20,
