@@ -157,6 +157,47 @@ def _fused_loss_model(base):
     return FusedLossVAE
 
 
+def _profile_fit(model, dataset, steps: int) -> dict:
+    """Op time of ``steps`` fit steps, from TF's profiler, by op type.
+
+    Sums the host events of TF ops (named ``scope/name:OpType``) in the
+    trace, leaving out executor and function-call events that contain
+    them; ops on different threads overlap, so shares are of op time, not
+    of wall time.
+    """
+    import collections
+    import glob
+    import tempfile
+
+    import tensorflow as tf
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    logdir = tempfile.mkdtemp(prefix="bench_training_profile_")
+    tf.profiler.experimental.start(logdir)
+    t0 = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    wall = time.perf_counter() - t0
+    tf.profiler.experimental.stop()
+    space = xplane_pb2.XSpace()
+    path = sorted(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True))[-1]
+    with open(path, "rb") as f:
+        space.ParseFromString(f.read())
+    per_type: collections.Counter = collections.Counter()
+    for plane in space.planes:
+        if plane.name != "/host:CPU":
+            continue
+        for line in plane.lines:
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if ":" not in name or "::" in name or "__inference" in name:
+                    continue  # executor and function-call containers
+                op_type = name.rsplit(":", 1)[1]
+                per_type[op_type] += event.duration_ps / 1e9  # ms
+    return {"wall_ms": 1e3 * wall / steps, "ops_ms": {
+        k: v / steps for k, v in per_type.items()
+    }}
+
+
 def _keras_worker(conn, cfg: dict) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -291,6 +332,8 @@ def _keras_worker(conn, cfg: dict) -> None:
             conn.send(pipeline_rate(**kwargs))
         elif cmd == "matmul":
             conn.send(matmul_gflops(lambda: tf.linalg.matmul(a, b), MATMUL_N))
+        elif cmd == "profile":
+            conn.send(_profile_fit(model, datasets["memory"], **kwargs))
 
 
 # -- PyTorch worker --------------------------------------------------------
@@ -561,6 +604,14 @@ def _run_arch(arch: str, args) -> dict:
     result = {"keras": keras_med, "ceiling": ceiling}
     if torch_names:
         best_torch = max(torch_names, key=lambda n: med[n])
+        cpu_med = {n: median(v) for n, v in cpu_rates.items()}
+        best_cpu = max(torch_names, key=lambda n: cpu_med[n])
+        result["cpu_ratio"] = cpu_med["keras"] / cpu_med[best_cpu]
+        print(
+            f"[{arch}] per CPU-second: keras_bvae {cpu_med['keras']:.0f} vs "
+            f"{best_cpu} {cpu_med[best_cpu]:.0f} images: "
+            f"{result['cpu_ratio']:.2f}x"
+        )
         print(
             f"[{arch}] ratio keras_bvae / PyTorch: "
             f"{keras_med / med[matched]:.2f}x against {matched} (matched "
@@ -593,10 +644,40 @@ def _run_arch(arch: str, args) -> dict:
         print(
             f"[{arch}] input pipeline alone {median(pipeline_alone):.0f} "
             f"images/s; fit on it {keras_med:.0f} vs on cached in-memory "
-            f"batches {mem:.0f} images/s (median per-round ratio "
-            f"{median(ratios):.2f}x)"
+            f"batches {mem:.0f} images/s (median per-round ratio pipeline "
+            f"/ in-memory {median(ratios):.2f}x)"
         )
     return result
+
+
+def _profile_arch(arch: str, args, top: int = 15) -> None:
+    cfg = {
+        "arch": arch, "batch_size": args.batch_size,
+        "latent_dim": args.latent_dim, "beta": args.beta, "lr": 1e-3,
+        "threads": args.threads, "inter_op": args.inter_op_threads,
+        "onednn": args.onednn, "jit_compile": args.jit_compile,
+        "steps_per_execution": args.steps_per_execution, "data": "memory",
+        "loss": "tfp", "opt": "default", "with_memory": True,
+        "warmup_seconds": args.warmup_seconds,
+        "pool": _render_pool(args.pool_size, seed=0),
+    }
+    for spec in [None] + args.keras_variant:
+        if spec is not None:
+            cfg = {**cfg, **_parse_keras_variant(spec)}
+        worker = _Worker(_keras_worker, cfg)
+        got = worker.call("profile", steps=args.profile)
+        worker.stop()
+        ops = got["ops_ms"]
+        total = sum(ops.values())
+        print(
+            f"[{arch}{' ' + spec if spec else ''}] {got['wall_ms']:.1f} ms "
+            f"per step (wall), {total:.1f} ms of op time per step"
+        )
+        rows = [
+            [name, f"{ms:.2f}", f"{ms / total:.0%}"]
+            for name, ms in sorted(ops.items(), key=lambda kv: -kv[1])[:top]
+        ]
+        print(format_table(["op type", "ms/step", "share"], rows))
 
 
 def main(argv=None) -> None:
@@ -638,7 +719,16 @@ def main(argv=None) -> None:
         "'matched' one. Default: --threads, --threads:passive, 1. "
         "Give none to run keras_bvae alone.",
     )
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="STEPS",
+        help="instead of timing, profile STEPS keras_bvae fit steps "
+        "(in-memory data) and print the op time by op type",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        for arch in args.arch:
+            _profile_arch(arch, args)
+        return
     if args.torch is None:
         args.torch = [f"{args.threads}", f"{args.threads}:passive", "1"]
         if args.threads == 1:
@@ -663,6 +753,7 @@ def main(argv=None) -> None:
             f"{got['best']:.0f} ({got['best_name']})",
             f"{got['keras'] / got['matched']:.2f}x",
             f"{got['keras'] / got['best']:.2f}x",
+            f"{got['cpu_ratio']:.2f}x",
             f"{got['keras'] / got['ceiling']:.0%}",
             f"{got['best'] / got['ceiling']:.0%}",
         ])
@@ -670,8 +761,8 @@ def main(argv=None) -> None:
         print()
         print(format_table(
             ["arch", "keras_bvae", "torch matched", "torch fastest",
-             "ratio matched", "ratio fastest", "keras/ceiling",
-             "torch/ceiling"],
+             "ratio matched", "ratio fastest", "ratio per CPU-s",
+             "keras/ceiling", "torch/ceiling"],
             summary,
         ))
 
