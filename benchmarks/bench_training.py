@@ -1,38 +1,47 @@
 """Training throughput: ``BetaVAE.fit`` against the same step in PyTorch.
 
-For each architecture (``burgess`` conv, ``higgins`` MLP) two worker
-processes are started, one running keras_bvae (``BetaVAE.fit``, Bernoulli
-likelihood, Adam) and one running an equivalent PyTorch train step written
-here: the same layers, the same soft-clamped log-variance, the same loss
+For each architecture (``burgess`` conv, ``higgins`` MLP) worker processes
+are started: one running keras_bvae (``BetaVAE.fit``, Bernoulli likelihood,
+Adam) and one per PyTorch configuration running an equivalent train step
+written here: the same layers, the same soft-clamped log-variance, the same
+loss
 
     loss = 1/B sum_b [ -log Bernoulli(x_b | logits_b)   (sum over pixels)
                        + beta * KL(q(z|x_b) || N(0, I)) ] (analytic)
 
-and Adam with the same learning rate. The workers then take turns (the
-order alternates every round) training for ``--steps`` steps each, so slow
-phases of a shared machine hit both; the medians over rounds and the ratio
-keras_bvae / PyTorch are printed. Separate processes keep one framework's
-idle thread pools from spinning while the other runs.
+and Adam with the same learning rate. The workers take turns (the order is
+reversed every other round), each training for ``--seconds``, so busy
+phases of a shared machine hit all of them; medians over rounds and the
+ratios keras_bvae / PyTorch are printed, in images/s (wall clock) and in
+images per CPU-second (the worker's process CPU time, far less sensitive to
+other processes' load). Separate processes keep one framework's idle
+thread pools out of the other's way. PyTorch runs with threads matched to
+TF's, the same with ``OMP_WAIT_POLICY=PASSIVE``, and with one thread
+(``--torch``); the ratio is given against the matched and the fastest.
 
-Also printed: a large fp32 matmul's GFLOP/s (numpy and torch, measured
-between rounds), the analytic train-step FLOP per image (see
-``_common.py``), the images/s that rate would allow, and each framework's
-fraction of it; and whether the input pipeline limits training: the
-pipeline's own rate (iterating it with nothing else running) and
-``fit`` on the pipeline against ``fit`` on a cached in-memory set of the
-same batches.
+Also printed: a 1024^3 fp32 matmul's GFLOP/s (numpy, TF, torch; best call,
+between rounds), the analytic train-step FLOP per image (``_common.py``),
+the images/s that would allow, and each framework's fraction of it; and
+whether the input pipeline limits training: the pipeline's own rate and
+``fit`` on it against ``fit`` on cached in-memory batches.
 
 The keras_bvae side trains on ``keras_bvae.datasets.make_dataset`` over the
 dSprites simulator when that exists, else on in-memory simulator images
 (a note says so). The PyTorch side always reads in-memory tensors: its
-best case. Steady-state images/s are timed from the end of the first step
-to the end of the last, for both.
+best case. Steady-state rates are timed from the end of the first step to
+the end of the last, for both.
 
-Usage (the benchmark prints ratios; it never asserts):
+``--keras-variant KEY=VALUE,...`` adds keras_bvae processes that differ
+from the default in one or more settings (XLA, steps_per_execution,
+threads, oneDNN, data, a TFP-free loss, Keras's own Adam), timed in the
+same rounds; ``--profile STEPS`` prints TF profiler op time by op type
+instead of timing. Usage (the benchmark prints ratios; it never asserts):
 
     .venv/bin/python benchmarks/bench_training.py
     .venv/bin/python benchmarks/bench_training.py --arch burgess --rounds 5
-    .venv/bin/python benchmarks/bench_training.py --jit-compile --onednn 0
+    .venv/bin/python benchmarks/bench_training.py --torch \\
+        --keras-variant jit=1 --keras-variant opt=keras
+    .venv/bin/python benchmarks/bench_training.py --profile 20
 
 Needs the optional ``benchmarks`` extra (``torch``).
 """
