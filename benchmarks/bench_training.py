@@ -176,6 +176,7 @@ def _profile_fit(model, dataset, steps: int) -> dict:
     """
     import collections
     import glob
+    import shutil
     import tempfile
 
     import tensorflow as tf
@@ -191,6 +192,7 @@ def _profile_fit(model, dataset, steps: int) -> dict:
     path = sorted(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True))[-1]
     with open(path, "rb") as f:
         space.ParseFromString(f.read())
+    shutil.rmtree(logdir, ignore_errors=True)
     per_type: collections.Counter = collections.Counter()
     for plane in space.planes:
         if plane.name != "/host:CPU":
