@@ -374,11 +374,15 @@ class BetaVAE(keras.Model):
                     f"{shape}; this model needs (B, "
                     f"{', '.join(map(str, self.image_shape))})"
                 )
-            return x.map(
-                lambda *e: check_images_tf(
-                    images_from(e), self.image_shape, unit_range=unit
+            image_shape = self.image_shape
+
+            @tf.autograph.experimental.do_not_convert
+            def checked(*element):
+                return check_images_tf(
+                    images_from(element), image_shape, unit_range=unit
                 )
-            )
+
+            return x.map(checked)
         if x is None or isinstance(x, keras.utils.PyDataset):
             return x
         return check_images(x, self.image_shape, unit_range=unit)

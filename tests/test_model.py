@@ -267,3 +267,26 @@ def test_bad_latents_and_dims_raise():
         model.traverse(dims=[7])
     with pytest.raises(ValueError, match="num must be >= 1"):
         model.sample(0)
+
+
+def test_fused_adam_step_matches_keras_adam(images):
+    """train_step applies plain Adam with TF's fused kernel; a subclass
+    takes Keras's own update: after one step the weights must agree."""
+
+    class KerasPathAdam(keras.optimizers.Adam):
+        pass
+
+    weights = None
+    results = []
+    for optimizer in (keras.optimizers.Adam(1e-3), KerasPathAdam(1e-3)):
+        model = BetaVAE(latent_dim=3, beta=4.0, seed=0)
+        if weights is None:
+            weights = model.get_weights()
+        model.set_weights(weights)
+        model.compile(optimizer=optimizer)
+        model.fit(images[:16], batch_size=16, epochs=1, verbose=0,
+                  shuffle=False)
+        results.append(model.get_weights())
+    for fused, reference in zip(*results):
+        np.testing.assert_allclose(fused, reference, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(results[0][0], weights[0])
