@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     kwargs = {"data_dir": args.data_dir} if args.data_dir else {}
     data = datasets.get_data(args.data, **kwargs)
     payload = {
-        "model": os.path.abspath(args.model),
+        "model": args.model,
         "data": args.data,
         "protocol": args.protocol,
         "seed": args.seed,
