@@ -1,10 +1,10 @@
 """``keras-bvae sweep``: beta x latent size x seed grid, resumable CSV, plots.
 
-Example (the committed sweep, see sweeps/README.md):
+Example (the committed sweep is sweeps/run_sweep.sh, see sweeps/README.md):
 
     python -m keras_bvae sweep --out sweeps/dsprites_sim \\
-        --latent-dims 5 10 20 --normalized-betas 0.001 0.004 0.016 0.064 \\
-        --betas 1 --seeds 0 1 --steps 2000 --metrics beta_vae mig
+        --latent-dims 5 10 20 --normalized-betas 0.001 0.01 0.1 \\
+        --betas 1 --seeds 0 1 --steps 1500 --metrics beta_vae mig
 
 Rerunning the same command after an interruption skips the runs already in
 OUT/results.csv. ``--plot-only`` redraws the figures from the CSV.
