@@ -7,6 +7,8 @@ Public API:
     disentanglement         metrics: beta_vae_score, factor_vae_score, mig, ...
     export                  SavedModel export with named signatures
     load                    load a .keras file, run folder or export
+    sweep                   beta x latent size x seed sweeps and figures
+    tuning                  Keras Tuner integration (import keras_bvae.tuning)
 """
 
 import os as _os
@@ -20,6 +22,7 @@ from keras_bvae import (  # noqa: E402
     disentanglement,
     export,
     plotting,
+    sweep,
 )
 from keras_bvae.loading import load  # noqa: E402
 from keras_bvae.model import BetaVAE  # noqa: E402
@@ -37,5 +40,6 @@ __all__ = [
     "load",
     "normalized_beta",
     "plotting",
+    "sweep",
     "__version__",
 ]
