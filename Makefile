@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 # The main job: train a beta-VAE on the procedural dSprites simulator
-# (about 5 minutes on 2 CPU cores) and write runs/quickstart/.
+# (80 s on 2 idle CPU cores, 2.5 min on a busy machine) and write runs/quickstart/.
 run: $(STAMP)
 	$(PY) -m keras_bvae train --output-dir runs/quickstart
 
