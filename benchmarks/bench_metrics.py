@@ -43,7 +43,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from keras_bvae.datasets.base import GroundTruthData  # noqa: E402
+from keras_bvae.datasets.base import (  # noqa: E402
+    GroundTruthData,
+    WrappedGroundTruthData,
+)
 from keras_bvae.disentanglement import PROTOCOLS, beta_vae_score  # noqa: E402
 
 
@@ -65,24 +68,12 @@ class TimedRepresentation:
         return codes
 
 
-class TimedData(GroundTruthData):
+class TimedData(WrappedGroundTruthData):
     """Delegates to a data set and accumulates its rendering time."""
 
     def __init__(self, base: GroundTruthData):
-        self.base = base
+        super().__init__(base)
         self.seconds = 0.0
-
-    @property
-    def factor_names(self):
-        return self.base.factor_names
-
-    @property
-    def factor_sizes(self):
-        return self.base.factor_sizes
-
-    @property
-    def observation_shape(self):
-        return self.base.observation_shape
 
     def sample_observations_from_factors(self, factors, rng=None):
         start = time.perf_counter()

@@ -14,7 +14,7 @@ import pytest
 from sklearn.ensemble import RandomForestClassifier
 
 from keras_bvae.datasets import DSpritesSimulator
-from keras_bvae.datasets.base import GroundTruthData
+from keras_bvae.datasets.base import WrappedGroundTruthData
 from keras_bvae.disentanglement import (
     beta_vae_score,
     dci,
@@ -24,19 +24,8 @@ from keras_bvae.disentanglement import (
 )
 
 
-class FactorTagged(GroundTruthData):
+class FactorTagged(WrappedGroundTruthData):
     """A ground-truth data set whose images also carry their factors."""
-
-    def __init__(self, base: GroundTruthData):
-        self.base = base
-
-    @property
-    def factor_names(self):
-        return self.base.factor_names
-
-    @property
-    def factor_sizes(self):
-        return self.base.factor_sizes
 
     @property
     def observation_shape(self):

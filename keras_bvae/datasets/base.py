@@ -18,7 +18,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["GroundTruthData", "as_rng", "check_factors"]
+__all__ = [
+    "GroundTruthData",
+    "WrappedGroundTruthData",
+    "as_rng",
+    "check_factors",
+]
 
 
 def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -105,3 +110,32 @@ class GroundTruthData(abc.ABC):
         rng = as_rng(rng)
         factors = self.sample_factors(num, rng)
         return factors, self.sample_observations_from_factors(factors, rng)
+
+
+class WrappedGroundTruthData(GroundTruthData):
+    """Delegates the factors and observations to another data set.
+
+    Subclass it to change one thing about a data set (time its rendering,
+    add a channel) and override only that method.
+
+    Args:
+        base: GroundTruthData. The data set to delegate to.
+    """
+
+    def __init__(self, base: GroundTruthData):
+        self.base = base
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        return self.base.factor_names
+
+    @property
+    def factor_sizes(self) -> tuple[int, ...]:
+        return self.base.factor_sizes
+
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        return self.base.observation_shape
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        return self.base.sample_observations_from_factors(factors, rng)
