@@ -351,13 +351,19 @@ def run_sweep(
             _check_same_settings(done[spec.run_id], shared)
         else:
             todo.append(spec)
+    missing = len(todo)
     if max_runs is not None:
         todo = todo[: int(max_runs)]
     started = time.time()
     if verbose:
+        limit = (
+            f" (max_runs={max_runs} of {missing} missing)"
+            if len(todo) < missing else ""
+        )
         print(
-            f"[sweep] {len(grid)} runs in the grid, {len(grid) - len(todo)} "
-            f"already in {path}, {len(todo)} to train ({steps} steps each)",
+            f"[sweep] {len(grid)} runs in the grid, {len(grid) - missing} "
+            f"already in {path}, {len(todo)} to train{limit} ({steps} steps "
+            "each)",
             flush=True,
         )
     trained_seconds = []
@@ -415,7 +421,14 @@ def run_sweep(
                       f"{message}", flush=True)
             continue
         eval_started = time.time()
-        scores = flat_scores(callback.results[max(callback.results)])
+        if callback.results:
+            results = callback.results[max(callback.results)]
+        else:
+            # Resumed from a backup made after the last step (killed while
+            # saving): no epoch ran, so score the restored model here.
+            callback.set_model(model)
+            results = callback.score(protocol)
+        scores = flat_scores(results)
         terms = _held_out_terms(model, held_out, base_config.batch_size)
         last = {k: v[-1] for k, v in history.history.items()}
         row = {

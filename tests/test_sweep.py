@@ -142,6 +142,42 @@ def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
                         data=Squares(), verbose=0)
 
 
+def test_run_killed_while_saving_is_scored_on_resume(tmp_path, monkeypatch):
+    # Killed after the last step's backup, while writing its pictures: the
+    # rerun restores that backup, trains nothing, and must still score it,
+    # exactly as an uninterrupted run would have.
+    grid = sweep.make_grid([2], betas=[4.0])
+    kwargs = dict(base_config=TINY, data=Squares(), metrics=["beta_vae"],
+                  metric_settings=METRIC_SETTINGS, eval_images=8, verbose=0)
+    clean = sweep.run_sweep(grid, str(tmp_path / "clean"), **kwargs)
+
+    real = training.save_pictures
+
+    def killed(*args, **kw):
+        raise KeyboardInterrupt("simulated kill while saving")
+
+    monkeypatch.setattr(training, "save_pictures", killed)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep(grid, str(tmp_path / "killed"), **kwargs)
+    assert (tmp_path / "killed" / "runs" / "m2_b4_s0" / "backup").exists()
+    monkeypatch.setattr(training, "save_pictures", real)
+    resumed = sweep.run_sweep(grid, str(tmp_path / "killed"), **kwargs)
+    assert resumed[0]["status"] == "ok"
+    assert resumed[0]["beta_vae_eval_accuracy"] == (
+        clean[0]["beta_vae_eval_accuracy"])
+    assert resumed[0]["kl"] == pytest.approx(clean[0]["kl"], rel=1e-6)
+
+
+def test_max_runs_trains_that_many_and_counts_the_rest(tmp_path, monkeypatch,
+                                                       capsys):
+    calls = counting_train(monkeypatch)
+    rows = run_tiny(tmp_path, max_runs=1)
+    assert calls == ["m2_nb0.001_s0"] and len(rows) == 1
+    out = capsys.readouterr().out
+    assert "0 already in" in out
+    assert "1 to train (max_runs=1 of 4 missing)" in out
+
+
 def test_a_nonfinite_run_is_recorded_and_not_retried(tmp_path, monkeypatch):
     from keras_bvae.callbacks.safety import NonFiniteLossError
 
