@@ -1,9 +1,16 @@
 """ArrayGroundTruthData and PackedBinaryImages: lookup, absent rule, errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
+from keras_bvae.datasets.base import (
+    GroundTruthData,
+    WrappedGroundTruthData,
+    as_rng,
+)
 from keras_bvae.datasets.packed import PackedBinaryImages
 
 
@@ -141,3 +148,136 @@ def test_bad_inputs_give_clear_errors(images, factors, kwargs, message):
 def test_packed_store_rejects_non_binary_images():
     with pytest.raises(ValueError, match="found the value 2"):
         PackedBinaryImages.from_images(np.full((1, 2, 2), 2, np.uint8))
+
+
+def test_keep_per_row_keeps_each_rows_own_column():
+    data = grid_data(drop={(1, 2, 0), (1, 2, 1), (0, 0, 0)})
+    keep_cycle = np.array([0, 1, 2, -1])
+    request = np.array([[1, 2, 0], [0, 0, 0]] * 200)
+    keep_per_row = np.tile(keep_cycle, 100)
+    rows = data.rows_for_factors(request, 5, keep_per_row=keep_per_row)
+    got = data.factors[rows]
+    kept = keep_per_row >= 0
+    idx = np.flatnonzero(kept)
+    assert (
+        got[idx, keep_per_row[idx]] == request[idx, keep_per_row[idx]]
+    ).all()
+    # Still the nearest among the allowed: two of three factors match.
+    assert ((got == request).sum(axis=1) == 2).all()
+    # Each column really is held somewhere it would otherwise move.
+    for k in range(3):
+        assert (
+            got[keep_per_row != k, k] != request[keep_per_row != k, k]
+        ).any()
+    # Combined with keep: both columns hold.
+    rows = data.rows_for_factors(
+        request, 6, keep=2, keep_per_row=np.zeros(len(request), int)
+    )
+    assert (data.factors[rows][:, [0, 2]] == request[:, [0, 2]]).all()
+    # Present combinations are still looked up exactly.
+    present = data.sample_factors(50, rng=7)
+    rows = data.rows_for_factors(present, 8, keep_per_row=np.zeros(50, int))
+    np.testing.assert_array_equal(data.factors[rows], present)
+
+
+def test_keep_per_row_of_minus_one_is_no_keep():
+    data = grid_data(drop={(0, 0, 0), (1, 1, 1)})
+    request = np.array([[0, 0, 0], [1, 1, 1], [2, 3, 1]] * 50)
+    plain = data.rows_for_factors(request, 9)
+    none = data.rows_for_factors(
+        request, 9, keep_per_row=np.full(len(request), -1)
+    )
+    np.testing.assert_array_equal(plain, none)
+
+
+def test_sample_observations_keeping_renders_the_kept_rows():
+    data = grid_data(drop={(a, 2, c) for a in (0, 1) for c in range(2)})
+    request = np.array([[0, 2, 1], [1, 2, 0], [2, 2, 1], [0, 2, 1]])
+    keep_per_row = np.array([1, 1, 0, -1])
+    images = data.sample_observations_keeping(
+        request, keep_per_row, np.random.default_rng(10)
+    )
+    got = data.factors[row_of(images, data.num_images)]
+    assert (got[np.arange(3), keep_per_row[:3]] == 2).all()
+    np.testing.assert_array_equal(got[2], [2, 2, 1])  # present: exact
+
+
+@pytest.mark.parametrize(
+    "keep_per_row, message",
+    [
+        (np.zeros(3, int), r"shape \(2,\).*got \(3,\)"),
+        (np.zeros((2, 1), int), r"shape \(2,\)"),
+        (np.zeros(2), "integer factor indices; got dtype float64"),
+        (np.array([0, 3]), "has 3 at row 1; it must be -1"),
+        (np.array([-2, 0]), "has -2 at row 0"),
+    ],
+)
+def test_bad_keep_per_row_gives_clear_errors(keep_per_row, message):
+    data = grid_data(drop={(0, 0, 0)})
+    request = [[0, 0, 0], [1, 1, 1]]
+    with pytest.raises(ValueError, match=message):
+        data.sample_observations_keeping(request, keep_per_row)
+    with pytest.raises(ValueError, match=message):
+        data.rows_for_factors(request, keep_per_row=keep_per_row)
+
+
+def test_kept_class_that_no_image_has_per_row_is_an_error():
+    data = grid_data(drop={(a, 3, c) for a in range(3) for c in range(2)})
+    request = [[0, 0, 0], [1, 3, 1]]
+    with pytest.raises(ValueError, match="'b': 3"):
+        data.sample_observations_keeping(request, [0, 1])
+    # Not keeping b in that row serves the nearest instead.
+    rows = data.rows_for_factors(request, 0, keep_per_row=[0, 2])
+    assert data.factors[rows[1], 2] == 1
+
+
+class RngNoise(GroundTruthData):
+    """Complete toy data whose rendering draws from ``rng``."""
+
+    factor_names = ("a", "b")
+    factor_sizes = (3, 4)
+    observation_shape = (2,)
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        noise = as_rng(rng).random((len(factors), 2))
+        return (np.asarray(factors) + noise).astype(np.float32)
+
+
+def test_default_keeping_is_plain_rendering_with_the_same_draws():
+    data = RngNoise()
+    factors = data.sample_factors(20, 0)
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    kept = data.sample_observations_keeping(factors, np.ones(20, int), rng_a)
+    plain = data.sample_observations_from_factors(factors, rng_b)
+    np.testing.assert_array_equal(kept, plain)
+    assert rng_a.random() == rng_b.random()
+    with pytest.raises(ValueError, match="has 2 at row 0"):
+        data.sample_observations_keeping(factors, np.full(20, 2))
+
+
+class Marked(WrappedGroundTruthData):
+    """Overrides rendering only: marks every image's first pixel."""
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        images = self.base.sample_observations_from_factors(factors, rng)
+        images[:, 0, 1, 0] = 1.0
+        return images
+
+
+def test_wrappers_keep_through_the_base_unless_they_override_rendering():
+    data = grid_data(drop={(1, 2, 0), (1, 2, 1)})
+    request = np.array([[1, 2, 0]] * 100)
+    keep_per_row = np.ones(100, int)
+    plain = WrappedGroundTruthData(data)
+    images = plain.sample_observations_keeping(request, keep_per_row, 11)
+    assert (data.factors[row_of(images, data.num_images), 1] == 2).all()
+    # The override stays in charge of every image, with a warning that the
+    # kept factor is not guaranteed on an incomplete base.
+    with pytest.warns(UserWarning, match="Marked overrides"):
+        images = Marked(data).sample_observations_keeping(
+            request, keep_per_row, 11
+        )
+    assert (images[:, 0, 1, 0] == 1.0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Marked(grid_data()).sample_observations_keeping(request, keep_per_row)

@@ -6,8 +6,10 @@ from test_disentanglement_utils import (
     FactorVectorData,
     constant,
     dsprites_like,
+    flat_oracle,
     noise_fn,
     oracle,
+    partial_factor_images,
 )
 
 from keras_bvae.disentanglement import factor_vae_score
@@ -25,6 +27,15 @@ def test_oracle_scores_high():
     assert result["train_accuracy"] >= 0.95
     assert result["eval_accuracy"] >= 0.95
     assert result["num_active_dims"] == 5
+
+
+def test_oracle_scores_one_on_a_partial_data_set():
+    # Each group's stand-in images keep its fixed factor, so the oracle's
+    # dimension for it has zero variance in every vote.
+    data = partial_factor_images(fraction=0.1)
+    result = factor_vae_score(data, flat_oracle, seed=0, **SMALL)
+    assert result["train_accuracy"] == 1.0
+    assert result["eval_accuracy"] == 1.0
 
 
 def test_collapsed_dimensions_are_pruned():

@@ -3,12 +3,14 @@ test_disentanglement_* modules import.
 
 FactorVectorData's "observation" is the factor vector itself, so the
 identity function is the oracle representation and every metric can be
-checked in milliseconds without any rendering.
+checked in milliseconds without any rendering. ``partial_factor_images`` is
+the same idea on an ArrayGroundTruthData that lacks most combinations.
 """
 
 import numpy as np
 import pytest
 
+from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.base import GroundTruthData, check_factors
 from keras_bvae.disentanglement import _utils
 
@@ -45,6 +47,24 @@ def dsprites_like():
 
 def oracle(x):
     return np.asarray(x, dtype=np.float64)
+
+
+PARTIAL_SIZES = (3, 6, 10, 8, 8)
+
+
+def partial_factor_images(fraction=0.1, seed=0):
+    """ArrayGroundTruthData holding a random ``fraction`` of the factor
+    combinations of PARTIAL_SIZES; each image (1, K) is its classes / 64,
+    so ``flat_oracle`` reads the true factors of whatever image is served."""
+    grid = np.indices(PARTIAL_SIZES).reshape(len(PARTIAL_SIZES), -1).T
+    rng = np.random.default_rng(seed)
+    factors = grid[rng.random(len(grid)) < fraction]
+    images = (factors / 64).astype(np.float32)[:, None, :]
+    return ArrayGroundTruthData(images, factors, factor_sizes=PARTIAL_SIZES)
+
+
+def flat_oracle(x):
+    return np.asarray(x, dtype=np.float64).reshape(len(x), -1) * 64
 
 
 def constant(x):
@@ -182,3 +202,29 @@ def test_stream_codes_rejects_changing_code_size():
                 data, changing, iter(chunks), np.random.default_rng(0), 8
             )
         )
+
+
+def test_stream_codes_renders_tuple_chunks_keeping_their_columns():
+    data = partial_factor_images()
+    assert not data.is_complete
+    # Shape 0 with every other factor at its last class: a combination this
+    # data set lacks, so the served image depends on what is kept.
+    request = np.array([[0, 5, 9, 7, 7]] * 40)
+    assert not (data.factors == request[0]).all(axis=1).any()
+    keep = np.arange(40) % 5
+    chunks = [
+        (request[:20], keep[:20]),
+        request[20:],
+        (request[20:], keep[20:]),
+    ]
+    out = list(
+        _utils.stream_codes(
+            data, flat_oracle, iter(chunks), np.random.default_rng(0), 8
+        )
+    )
+    served = np.rint(np.concatenate([out[0], out[2]])).astype(int)
+    rows = np.arange(40)
+    np.testing.assert_array_equal(served[rows, keep], request[rows, keep])
+    # The plain chunk keeps nothing: its nearest images lose some columns.
+    plain = np.rint(out[1]).astype(int)
+    assert (plain[np.arange(20), keep[20:]] != request[0, keep[20:]]).any()

@@ -9,15 +9,18 @@ Rule for a requested factor vector ``f``:
 
 1. If images with exactly ``f`` exist, one of them is drawn uniformly.
 2. Otherwise an image is drawn uniformly among those that share the
-   requested class of every factor in ``keep`` and, among these, match ``f``
-   on the largest number of the remaining factors (the nearest existing
+   requested class of every kept factor and, among these, match ``f`` on
+   the largest number of the remaining factors (the nearest existing
    combinations in Hamming distance).
 
-Metrics that hold a factor fixed (the Higgins et al. 2017 beta-VAE metric
-fixes factor k within a pair) pass ``keep=k``: the returned image then always
-has the fixed class, which is what the metric's label relies on. Without
-``keep`` the nearest combination is used, and on a data set with every
-combination (real dSprites) rule 1 always applies.
+Kept factors are ``keep`` (the same column(s) for every row) plus, per row,
+``keep_per_row[i]`` (one column for row i, -1 for none). The beta-VAE
+(Higgins et al. 2017) and FactorVAE (Kim & Mnih 2018) metrics hold a
+different factor fixed for each pair or group; they render through
+``sample_observations_keeping``, which passes that factor as
+``keep_per_row``, so the image always has the fixed class their labels rely
+on. Without any kept factor the nearest combination is used, and on a data
+set with every combination (real dSprites) rule 1 always applies.
 
 ``sample_factors`` draws uniformly over the combinations present in the data,
 which is the uniform factor distribution when every combination exists.
@@ -29,7 +32,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from keras_bvae.datasets.base import GroundTruthData, as_rng, check_factors
+from keras_bvae.datasets.base import (
+    GroundTruthData,
+    as_rng,
+    check_factors,
+    check_keep_per_row,
+)
 from keras_bvae.datasets.packed import PackedBinaryImages
 
 __all__ = ["ArrayGroundTruthData"]
@@ -213,16 +221,29 @@ class ArrayGroundTruthData(GroundTruthData):
         rng: int | np.random.Generator | None = None,
         *,
         keep: int | Sequence[int] | None = None,
+        keep_per_row=None,
     ) -> np.ndarray:
         """Image rows for (m, K) factor classes by the module's rule: (m,).
 
+        Args:
+            factors: int (m, K) requested classes.
+            rng: seed or Generator for the choice among candidate images.
+            keep: factor index or indices kept in every row.
+            keep_per_row: int (m,) factor index kept in each row, -1 for
+                none; combines with ``keep``.
+
         Raises:
-            ValueError: bad factors, a bad ``keep`` index, or no image with
-                the requested class of a kept factor.
+            ValueError: bad factors, a bad ``keep`` index or
+                ``keep_per_row``, or no image with the requested class of a
+                kept factor.
         """
         factors = check_factors(factors, self._sizes)
         rng = as_rng(rng)
         keep_idx = self._keep_indices(keep)
+        if keep_per_row is not None:
+            keep_per_row = check_keep_per_row(
+                keep_per_row, len(factors), len(self._sizes)
+            )
         keys = np.ravel_multi_index(factors.T, self._sizes)
         pos = np.searchsorted(self._keys, keys)
         pos_c = np.minimum(pos, len(self._keys) - 1)
@@ -230,7 +251,10 @@ class ArrayGroundTruthData(GroundTruthData):
         combo = np.where(found, pos_c, -1)
         missing = np.flatnonzero(~found)
         if missing.size:
-            combo[missing] = self._nearest(factors[missing], keep_idx, rng)
+            keep_rows = None if keep_per_row is None else keep_per_row[missing]
+            combo[missing] = self._nearest(
+                factors[missing], keep_idx, keep_rows, rng
+            )
         offset = (rng.random(len(combo)) * self._counts[combo]).astype(np.int64)
         return self._order[self._starts[combo] + offset]
 
@@ -250,21 +274,33 @@ class ArrayGroundTruthData(GroundTruthData):
             )
         return keep_idx.astype(np.int64)
 
-    def _nearest(self, requests, keep_idx, rng) -> np.ndarray:
-        """Combination index for absent requests (rule 2 of the module)."""
+    def _nearest(self, requests, keep_idx, keep_rows, rng) -> np.ndarray:
+        """Combination index for absent requests (rule 2 of the module);
+        ``keep_rows`` is None or one kept column (-1: none) per request."""
         result = np.empty(len(requests), np.int64)
         chunk = max(1, _CHUNK_ELEMENTS // len(self._combos))
         for start in range(0, len(requests), chunk):
             req = requests[start : start + chunk]
             equal = req[:, None, :] == self._combos[None, :, :]
             score = equal.sum(axis=2).astype(np.float64)
+            allowed = None
             if keep_idx.size:
                 allowed = equal[:, :, keep_idx].all(axis=2)
+            row_keep = None
+            if keep_rows is not None:
+                row_keep = keep_rows[start : start + len(req)]
+                if (row_keep >= 0).any():
+                    # Each request's own kept column against every combo.
+                    own = equal[np.arange(len(req)), :, np.maximum(row_keep, 0)]
+                    own[row_keep < 0] = True
+                    allowed = own if allowed is None else allowed & own
+            if allowed is not None:
                 if not allowed.any(axis=1).all():
                     row = int(np.flatnonzero(~allowed.any(axis=1))[0])
-                    wanted = {
-                        self._names[k]: int(req[row, k]) for k in keep_idx
-                    }
+                    kept = list(keep_idx)
+                    if row_keep is not None and row_keep[row] >= 0:
+                        kept.append(row_keep[row])
+                    wanted = {self._names[k]: int(req[row, k]) for k in kept}
                     raise ValueError(
                         f"no image has the kept factor class(es) {wanted}"
                     )
@@ -280,6 +316,7 @@ class ArrayGroundTruthData(GroundTruthData):
         rng: int | np.random.Generator | None = None,
         *,
         keep: int | Sequence[int] | None = None,
+        keep_per_row=None,
     ) -> np.ndarray:
         """Images for (m, K) factor classes: float32 (m, H, W, C).
 
@@ -288,5 +325,31 @@ class ArrayGroundTruthData(GroundTruthData):
             rng: seed or Generator for the choice among candidate images.
             keep: factor index or indices whose requested class the image
                 must have even when the exact combination is absent.
+            keep_per_row: int (m,) factor index kept in each row, -1 for
+                none; combines with ``keep``.
         """
-        return self.images(self.rows_for_factors(factors, rng, keep=keep))
+        rows = self.rows_for_factors(
+            factors, rng, keep=keep, keep_per_row=keep_per_row
+        )
+        return self.images(rows)
+
+    def sample_observations_keeping(
+        self,
+        factors,
+        keep_per_row,
+        rng: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Images whose row i has the requested class of factor
+        ``keep_per_row[i]`` (-1: none) even when the exact combination is
+        absent (rule 2 of the module): float32 (m, H, W, C).
+
+        Looks rows up with ``rows_for_factors`` and reads them with
+        ``images``, the two methods a subclass overrides to change lookup
+        or storage.
+
+        Raises:
+            ValueError: a bad ``keep_per_row``, or no image with the
+                requested class of a kept factor.
+        """
+        rows = self.rows_for_factors(factors, rng, keep_per_row=keep_per_row)
+        return self.images(rows)

@@ -7,6 +7,12 @@ classes of each) and can render observations for any factor classes:
     images = data.sample_observations_from_factors(factors, rng)
                                                           # float32 (n, H, W, C)
 
+Metrics that hold one factor fixed per row render through
+``sample_observations_keeping(factors, keep_per_row, rng)``, which promises
+that row i's image has the requested class of factor ``keep_per_row[i]``.
+A data set that renders every combination exactly keeps it anyway (the
+default); one that serves a stand-in for absent combinations overrides it.
+
 The interface follows disentanglement_lib's ``GroundTruthData`` (Locatello et
 al. 2019) so that metrics written against it read the same way.
 """
@@ -14,6 +20,7 @@ al. 2019) so that metrics written against it read the same way.
 from __future__ import annotations
 
 import abc
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +30,7 @@ __all__ = [
     "WrappedGroundTruthData",
     "as_rng",
     "check_factors",
+    "check_keep_per_row",
 ]
 
 
@@ -59,6 +67,37 @@ def check_factors(factors, factor_sizes: Sequence[int]) -> np.ndarray:
         raise ValueError(
             f"factor {col} has class {arr[row, col]} at row {row}; "
             f"it must lie in [0, {sizes[col]})"
+        )
+    return arr
+
+
+def check_keep_per_row(
+    keep_per_row, num_rows: int, num_factors: int
+) -> np.ndarray:
+    """Validates one kept factor column per row (-1 = none): int64 (m,).
+
+    Raises:
+        ValueError: not an integer vector of length ``num_rows``, or an
+            entry outside ``[-1, num_factors)``, naming the bad value.
+    """
+    arr = np.asarray(keep_per_row)
+    if arr.shape != (num_rows,):
+        raise ValueError(
+            f"keep_per_row must have shape ({num_rows},), one factor index "
+            f"per factor row; got {arr.shape}"
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(
+            f"keep_per_row must hold integer factor indices; got dtype "
+            f"{arr.dtype}"
+        )
+    arr = arr.astype(np.int64)
+    bad = (arr < -1) | (arr >= num_factors)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"keep_per_row has {arr[row]} at row {row}; it must be -1 (none) "
+            f"or a factor index in [0, {num_factors})"
         )
     return arr
 
@@ -103,6 +142,34 @@ class GroundTruthData(abc.ABC):
     ) -> np.ndarray:
         """Observations for (num, K) factor classes: float32 in [0, 1]."""
 
+    def sample_observations_keeping(
+        self,
+        factors,
+        keep_per_row,
+        rng: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Observations whose row i surely has the requested class of factor
+        ``keep_per_row[i]`` (-1: no factor kept for that row).
+
+        This default validates ``keep_per_row`` and returns
+        ``self.sample_observations_from_factors(factors, rng)`` with the same
+        draws from ``rng``: a data set that renders every requested
+        combination exactly needs nothing more. A data set that serves a
+        stand-in for absent combinations must override it.
+
+        Args:
+            factors: int (m, K) requested classes.
+            keep_per_row: int (m,) factor column to keep per row, or -1.
+            rng: seed or Generator, as for
+                ``sample_observations_from_factors``.
+
+        Raises:
+            ValueError: a ``keep_per_row`` of the wrong shape or with an
+                entry outside ``[-1, K)``.
+        """
+        check_keep_per_row(keep_per_row, len(factors), self.num_factors)
+        return self.sample_observations_from_factors(factors, rng)
+
     def sample(
         self, num: int, rng: int | np.random.Generator | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +184,15 @@ class WrappedGroundTruthData(GroundTruthData):
 
     Subclass it to change one thing about a data set (time its rendering,
     add a channel) and override only that method.
+
+    ``sample_observations_keeping`` goes to the base's own keeping method
+    only when the subclass leaves ``sample_observations_from_factors`` as
+    is. A subclass that overrides ``sample_observations_from_factors`` gets
+    the plain default instead, so its override stays in charge of every
+    image; it then keeps nothing beyond what the base renders exactly, and
+    a warning says so when the base reports ``is_complete`` False. To keep
+    factors there, override ``sample_observations_keeping`` too (call
+    ``self.base.sample_observations_keeping`` and apply the same change).
 
     Args:
         base: GroundTruthData. The data set to delegate to.
@@ -139,3 +215,19 @@ class WrappedGroundTruthData(GroundTruthData):
 
     def sample_observations_from_factors(self, factors, rng=None):
         return self.base.sample_observations_from_factors(factors, rng)
+
+    def sample_observations_keeping(self, factors, keep_per_row, rng=None):
+        own = WrappedGroundTruthData.sample_observations_from_factors
+        if type(self).sample_observations_from_factors is own:
+            return self.base.sample_observations_keeping(
+                factors, keep_per_row, rng
+            )
+        if getattr(self.base, "is_complete", True) is False:
+            warnings.warn(
+                f"{type(self).__name__} overrides "
+                "sample_observations_from_factors but not "
+                "sample_observations_keeping, and its base lacks some factor "
+                "combinations: kept factors are not guaranteed",
+                stacklevel=2,
+            )
+        return super().sample_observations_keeping(factors, keep_per_row, rng)

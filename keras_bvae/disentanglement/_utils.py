@@ -142,14 +142,30 @@ def encode(
     return np.concatenate(parts, axis=0)
 
 
+def _render(
+    data: GroundTruthData, chunk, rng: np.random.Generator
+) -> np.ndarray:
+    """Images of one chunk: a factor array, or ``(factors, keep_per_row)``."""
+    if isinstance(chunk, tuple):
+        factors, keep_per_row = chunk
+        return data.sample_observations_keeping(factors, keep_per_row, rng)
+    return data.sample_observations_from_factors(chunk, rng)
+
+
 def stream_codes(
     data: GroundTruthData,
     representation_fn: RepresentationFn,
-    factor_chunks: Iterable[np.ndarray],
+    factor_chunks: Iterable[np.ndarray | tuple[np.ndarray, np.ndarray]],
     render_rng: np.random.Generator,
     batch_size: int,
 ) -> Iterator[np.ndarray]:
     """Renders and encodes each chunk of factors, yielding its codes.
+
+    A chunk is an (m, K) factor array, rendered by
+    ``data.sample_observations_from_factors``, or a tuple ``(factors,
+    keep_per_row)``, rendered by ``data.sample_observations_keeping`` so
+    that row i keeps its class of factor ``keep_per_row[i]`` on a data set
+    that lacks some combinations (metrics that hold a factor fixed).
 
     While one chunk is encoded, a background thread renders the next, so
     rendering overlaps encoding wherever a core (or the GPU) is free. The
@@ -163,15 +179,14 @@ def stream_codes(
         current = next(chunks, None)
         if current is None:
             return
-        render = data.sample_observations_from_factors
-        pending = pool.submit(render, current, render_rng)
+        pending = pool.submit(_render, data, current, render_rng)
         while pending is not None:
             upcoming = next(chunks, None)
             images = pending.result()
             pending = (
                 None
                 if upcoming is None
-                else pool.submit(render, upcoming, render_rng)
+                else pool.submit(_render, data, upcoming, render_rng)
             )
             codes = encode(representation_fn, images, batch_size)
             del images

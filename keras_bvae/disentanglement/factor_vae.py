@@ -9,6 +9,9 @@
        j* = argmin_j  Var_l(z_lj) / s_j^2      over active dimensions j,
 
    and the pair (j*, y) is counted in a (D, K) vote matrix.
+   The vectors are rendered keeping factor y
+   (``sample_observations_keeping``), so on a data set lacking some
+   combinations the images served instead still share y.
 3. Majority-vote classifier: dimension j predicts the factor with most votes
    in its row of the training matrix. Accuracy = sum of the votes it gets
    right / all votes, on training and on held-out votes.
@@ -71,9 +74,10 @@ def _votes(
             p = len(y)
             f = data.sample_factors(p * batch_size, rng)
             f = f.reshape(p, batch_size, -1)
-            # Every vector of a group takes the fixed factor from its first.
+            # Every vector of a group takes the fixed factor from its first,
+            # and keeps it where the exact combination has no image.
             f[np.arange(p), :, y] = f[np.arange(p), 0, y][:, None]
-            yield f.reshape(p * batch_size, -1)
+            yield f.reshape(p * batch_size, -1), np.repeat(y, batch_size)
 
     codes_iter = _utils.stream_codes(
         data,
