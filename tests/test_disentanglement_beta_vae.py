@@ -25,6 +25,32 @@ def test_oracle_scores_high():
     assert result["eval_accuracy"] >= 0.95
 
 
+def test_confusion_shows_the_factors_a_code_leaves_out():
+    # A code of scale, x and y only (no shape, no orientation): a point with
+    # shape fixed looks like one with orientation fixed, so all mistakes
+    # fall in that 2 x 2 block, where the classifier can only guess: the
+    # accuracy is 3/5 + 2/5 * 1/2 = 0.8.
+    def no_shape_no_orientation(x):
+        return oracle(x)[:, [1, 3, 4]]
+
+    result = beta_vae_score(
+        dsprites_like(), no_shape_no_orientation, seed=0, **SMALL
+    )
+    confusion = np.array(result["eval_confusion"])
+    assert confusion.shape == (5, 5) and confusion.sum() == SMALL["num_eval"]
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(
+        result["eval_accuracy"]
+    )
+    block = np.ix_([0, 2], [0, 2])  # shape and orientation
+    off_block = confusion.copy()
+    off_block[block] = 0
+    errors = confusion.sum() - np.trace(confusion)
+    stray = off_block.sum() - np.trace(off_block)  # mistakes elsewhere
+    assert stray <= 0.1 * errors  # (a few from averaging only L = 16 pairs)
+    assert confusion[0, 2] + confusion[2, 0] > 0.2 * confusion[block].sum()
+    assert result["eval_accuracy"] == pytest.approx(0.8, abs=0.05)
+
+
 def test_constant_code_scores_chance():
     result = beta_vae_score(dsprites_like(), constant, seed=0, **SMALL)
     # Nothing to read: the classifier predicts one factor, right 1/5 of the

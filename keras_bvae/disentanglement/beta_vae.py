@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -133,7 +134,10 @@ def beta_vae_score(
             Defaults to 4096.
 
     Returns:
-        dict with ``train_accuracy``, ``eval_accuracy`` and the settings used.
+        dict with ``train_accuracy``, ``eval_accuracy``, ``eval_confusion``
+        (held-out counts, row = the fixed factor, column = the predicted
+        one, both in ``factors`` order; it shows which factors the code
+        cannot tell apart) and the settings used.
 
     Raises:
         ValueError: a count below 1, an unknown factor, or a representation
@@ -161,10 +165,13 @@ def beta_vae_score(
         model = DummyClassifier(strategy="most_frequent")
     model.fit(x_train, y_train)
     train_acc = float(np.mean(model.predict(x_train) == y_train))
-    eval_acc = float(np.mean(model.predict(x_eval) == y_eval))
+    eval_pred = model.predict(x_eval)
+    eval_acc = float(np.mean(eval_pred == y_eval))
+    confusion = confusion_matrix(y_eval, eval_pred, labels=factor_indices)
     return {
         "train_accuracy": train_acc,
         "eval_accuracy": eval_acc,
+        "eval_confusion": confusion.tolist(),
         "seed": _utils.seed_record(seed),
         "encode_batch_size": encode_batch_size,
         "batch_size": batch_size,
