@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check keras_bvae tests benchmarks
+	$(VENV)/bin/ruff check keras_bvae tests benchmarks saved_models
 
 clean:
 	rm -rf $(VENV) runs
