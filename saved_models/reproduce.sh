@@ -20,6 +20,7 @@ QUICK_ONLY=${QUICK_ONLY:-0}
 # sweep's best normalised betas for 10 latents (0.03 and 0.1, i.e.
 # beta = 0.03 * 4096 / 10 = 12.3 and 41.0; see sweeps/dsprites_sim).
 declare -A BETA_FLAG=([vae_b1]="--beta 1" [beta_vae_b4]="--beta 4"
+  [beta_vae_b6]="--beta 6" [beta_vae_b8]="--beta 8"
   [beta_vae_b12]="--normalized-beta 0.03" [beta_vae_b41]="--normalized-beta 0.1")
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(vae_b1 beta_vae_b4 beta_vae_b12 beta_vae_b41)
