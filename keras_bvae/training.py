@@ -63,6 +63,7 @@ from keras_bvae.plotting import (
 __all__ = [
     "TrainConfig",
     "train",
+    "HistoryCSV",
     "build_model",
     "training_batches",
     "save_model_atomic",
@@ -363,6 +364,34 @@ def save_pictures(
     )
 
 
+class HistoryCSV(keras.callbacks.CSVLogger):
+    """CSVLogger for history.csv with the run's own columns.
+
+    Keras's CSVLogger fixes its columns at the first epoch and, when that
+    epoch has no validation logs, adds an empty ``val_*`` twin of every
+    column. This one takes the first epoch's keys plus ``extra_keys`` (the
+    ``log_keys`` of callbacks that write scores only some epochs, such as
+    ``DisentanglementCallback(every_n_epochs=5)``) and adds no ``val_*``
+    columns; a key missing in an epoch is written as NA.
+
+    Args:
+        filename: str. The CSV path.
+        append: bool. Append to an existing file (resume).
+        extra_keys: log keys to keep a column for even if the first epoch
+            lacks them.
+    """
+
+    def __init__(self, filename: str, append: bool = False, extra_keys=()):
+        super().__init__(filename, append=append)
+        self.extra_keys = tuple(extra_keys)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(set(logs) | set(self.extra_keys))
+        super().on_epoch_end(epoch, logs)
+
+
 def _truncate_history(path: str, epochs_done: int) -> None:
     """Keeps the header and the rows of the first ``epochs_done`` epochs."""
     if not os.path.isfile(path):
@@ -469,7 +498,10 @@ def train(
 
     Args:
         config: TrainConfig. The run's settings.
-        callbacks: extra Keras callbacks, called after the package's own.
+        callbacks: extra Keras callbacks, called after the NaN guard and
+            before history.csv is written and the backup is made, so the
+            scores they add to the logs (``DisentanglementCallback``) reach
+            history.csv.
         verbose: Keras ``fit`` verbosity.
         data: a ``GroundTruthData`` or an image array (n, H, W, C) to train
             on instead of ``get_data(config.data)``.
@@ -538,12 +570,15 @@ def train(
         _truncate_history(history_path, start_step // spe)
     # The CSV row of an epoch is written before its backup, so a kill in
     # between repeats the row's epoch, whose stale row is cut on resume.
+    extra_keys = [k for cb in callbacks for k in getattr(cb, "log_keys", ())]
     all_callbacks = _OneTraining(
         [
             NonFiniteLossGuard(backup),
-            keras.callbacks.CSVLogger(history_path, append=start_step > 0),
-            backup,
             *callbacks,
+            HistoryCSV(
+                history_path, append=start_step > 0, extra_keys=extra_keys
+            ),
+            backup,
         ]
     )
     started = time.time()

@@ -53,6 +53,32 @@ def test_scores_reach_history_and_csv_logger(tmp_path):
     assert float(rows[1]["mig"]) == pytest.approx(history.history["mig"][1])
 
 
+def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
+    # Through keras_bvae.training.train: the run's history.csv gets a column
+    # per score even when the first epoch is not scored (NA there), and no
+    # empty val_* columns.
+    from keras_bvae.training import TrainConfig, train
+
+    callback = DisentanglementCallback(
+        Squares(), metrics=["mig"], every_n_epochs=2,
+        settings={"num_train": 40}, verbose=0,
+    )
+    assert callback.log_keys == ("mig",)
+    config = TrainConfig(
+        output_dir=str(tmp_path), architecture="higgins", latent_dim=2,
+        batch_size=8, epochs=2, steps_per_epoch=2, backup_every=100,
+    )
+    _, history = train(config, callbacks=[callback], verbose=0,
+                       data=Squares())
+    with open(tmp_path / "history.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2
+    assert not [k for k in rows[0] if k.startswith("val_")]
+    assert rows[0]["mig"] == "NA"
+    assert float(rows[1]["mig"]) == pytest.approx(history.history["mig"][0])
+    assert float(rows[1]["loss"]) == pytest.approx(history.history["loss"][1])
+
+
 def test_every_n_epochs_and_final_protocol(capsys):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))

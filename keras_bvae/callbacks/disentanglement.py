@@ -140,6 +140,15 @@ class DisentanglementCallback(keras.callbacks.Callback):
         self.results: dict[int, dict] = {}
         self.final_results: dict | None = None
 
+    @property
+    def log_keys(self) -> tuple[str, ...]:
+        """The names this callback writes into the epoch logs."""
+        return tuple(
+            log_name(metric, key)
+            for metric in self.metric_names
+            for key in SCORE_KEYS[metric]
+        )
+
     def _representation(self, images: np.ndarray) -> np.ndarray:
         return self.model.encode(images, batch_size=self.encode_batch_size)
 
