@@ -9,7 +9,7 @@ ones: 0.05 absolute for the Higgins accuracy and for MIG. And the ordering
 README.md reports must hold on the recomputed numbers: the beta-VAE at the
 sweep's best beta (beta_vae_b12) scores above the plain VAE on both, for
 training seed 0 and for the seed-1 repeats in ``saved_models/seed1`` (which
-have quick-protocol scores only).
+have no SavedModel export).
 """
 
 import json
@@ -100,6 +100,11 @@ def test_seed_repeat_scores_reproduce(name, fresh_quick_scores, capsys):
     capsys.readouterr()
     committed = read_scores(os.path.join(ROOT, name, "metrics_quick.json"))
     assert fresh == pytest.approx(committed, abs=1e-9)
+    full = read_scores(os.path.join(ROOT, name, "metrics.json"))
+    for key in fresh:
+        assert abs(fresh[key] - full[key]) <= QUICK_VS_FULL, (
+            key, fresh[key], full[key]
+        )
 
 
 @pytest.mark.slow
