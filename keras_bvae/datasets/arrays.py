@@ -343,13 +343,10 @@ class ArrayGroundTruthData(GroundTruthData):
         ``keep_per_row[i]`` (-1: none) even when the exact combination is
         absent (rule 2 of the module): float32 (m, H, W, C).
 
-        Looks rows up with ``rows_for_factors`` and reads them with
-        ``images``, the two methods a subclass overrides to change lookup
-        or storage.
-
         Raises:
             ValueError: a bad ``keep_per_row``, or no image with the
                 requested class of a kept factor.
         """
-        rows = self.rows_for_factors(factors, rng, keep_per_row=keep_per_row)
-        return self.images(rows)
+        return self.sample_observations_from_factors(
+            factors, rng, keep_per_row=keep_per_row
+        )
