@@ -232,14 +232,10 @@ def _keras_worker(conn, cfg: dict) -> None:
         latent_dim=cfg["latent_dim"], architecture=cfg["arch"],
         beta=cfg["beta"], seed=0,
     )
-    adam = keras.optimizers.Adam
-    if cfg["opt"] == "keras":
-        # A trivial subclass: BetaVAE.train_step applies only the plain
-        # Adam class with the fused kernel, so this runs Keras's own update.
-        class KerasAdam(keras.optimizers.Adam):
-            pass
+    # What keras_bvae.runs.train compiles with; opt=keras: Keras's own Adam.
+    from keras_bvae.optimizers import FusedAdam
 
-        adam = KerasAdam
+    adam = keras.optimizers.Adam if cfg["opt"] == "keras" else FusedAdam
     model.compile(
         optimizer=adam(cfg["lr"]),
         jit_compile=cfg["jit_compile"],

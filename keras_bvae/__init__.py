@@ -1,45 +1,69 @@
 """keras_bvae: beta-VAE and disentanglement metrics for Keras 3.
 
-Public API:
+The library (what you import into your own ``fit``):
     BetaVAE                 the model (keras_bvae.model)
-    CapacitySchedule        capacity annealing (Burgess et al. 2018)
-    datasets                ground-truth data: simulator, tfds dSprites, arrays
+    objectives              the beta-VAE family's objectives, as parts
+    optimizers              FusedAdam, Keras's Adam with a fused kernel
+    datasets                ground-truth data and the training batch stream
     disentanglement         metrics: beta_vae_score, factor_vae_score, mig, ...
-    export                  SavedModel export with named signatures
-    load                    load a .keras file, run folder or export
-    sweep                   beta x latent size x seed sweeps and figures
-    tuning                  Keras Tuner integration (import keras_bvae.tuning)
+    callbacks               Keras callbacks: scores into logs, traversals,
+                            backups
+    export, load            SavedModel export; load a model, run or export
+    plotting                every figure helper
+
+The workflow (what the command line does with the library):
+    runs                    train(TrainConfig), sweeps, Keras Tuner
+
+Submodules are imported on first use, so ``import keras_bvae`` is cheap and
+changes nothing in the environment (the command line can then configure
+TensorFlow's logging before TensorFlow loads). If Keras is already imported,
+the model classes are registered at once, so ``keras.models.load_model``
+finds them; otherwise use ``keras_bvae.load`` or touch
+``keras_bvae.BetaVAE`` first. The package needs Keras on its TensorFlow
+backend (Keras's default).
 """
 
-import os as _os
+from __future__ import annotations
 
-_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import importlib
+import sys
 
-from keras_bvae import (  # noqa: E402
-    callbacks,
-    datasets,
-    disentanglement,
-    export,
-    plotting,
-    sweep,
-)
-from keras_bvae.loading import load  # noqa: E402
-from keras_bvae.model import BetaVAE  # noqa: E402
-from keras_bvae.objectives import CapacitySchedule, normalized_beta  # noqa: E402
+__version__ = "0.2.0"
 
-__version__ = "0.1.0"
-
-__all__ = [
-    "BetaVAE",
-    "CapacitySchedule",
+_SUBMODULES = (
     "callbacks",
     "datasets",
     "disentanglement",
     "export",
-    "load",
-    "normalized_beta",
+    "objectives",
+    "optimizers",
     "plotting",
-    "sweep",
-    "__version__",
-]
+    "runs",
+)
+_ATTRIBUTES = {
+    "BetaVAE": ("keras_bvae.model", "BetaVAE"),
+    "CapacitySchedule": ("keras_bvae.objectives", "CapacitySchedule"),
+    "load": ("keras_bvae.loading", "load"),
+    "normalized_beta": ("keras_bvae.objectives", "normalized_beta"),
+}
+# Deprecated aliases of modules that moved to keras_bvae.runs.
+_DEPRECATED_MODULES = ("sweep", "training", "tuning")
+
+__all__ = sorted([*_SUBMODULES, *_ATTRIBUTES, "__version__"])
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES or name in _DEPRECATED_MODULES:
+        return importlib.import_module(f"keras_bvae.{name}")
+    if name in _ATTRIBUTES:
+        module, attribute = _ATTRIBUTES[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'keras_bvae' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_SUBMODULES, *_ATTRIBUTES])
+
+
+if "keras" in sys.modules:
+    importlib.import_module("keras_bvae.model")

@@ -100,16 +100,16 @@ def _export_config(model) -> dict[str, Any]:
 
     return {
         "format_version": FORMAT_VERSION,
-        "architecture": "custom" if model._custom_networks
+        "architecture": "custom" if model.custom_networks
         else model.architecture,
         "latent_dim": model.latent_dim,
-        "beta": float(model.beta),
-        "normalized_beta": float(model.normalized_beta),
+        "objective": model.objective.registered_name,
+        "objective_config": model.objective.get_config(),
+        "beta": model.beta,
+        "normalized_beta": model.normalized_beta,
         "likelihood": model.likelihood,
         "gaussian_scale": model.gaussian_scale,
         "image_shape": list(model.image_shape),
-        "capacity": None if model.capacity is None
-        else model.capacity.get_config(),
         "signatures": _signature_table(model),
         "sample_latents": "tf.random.stateless_normal([count, latent_dim], "
         "seed=[seed, 0], dtype=float32)",

@@ -1,20 +1,25 @@
 """The beta-VAE as a ``keras.Model`` with a custom ``train_step``.
 
-Objective (see ``keras_bvae.objectives``), per batch of B images:
+Per batch of B images the model computes what every objective of the
+beta-VAE family shares,
 
-    loss = distortion + beta * rate
     distortion = -1/B sum_b E_q[log p(x_b|z)]   (sum over pixels)
-    rate = 1/B sum_b KL(q(z|x_b) || p(z))       (sum over latents)
-    elbo = -(distortion + rate)
+    rate       =  1/B sum_b KL(q(z|x_b) || p(z)) (sum over latents)
+    elbo       = -(distortion + rate)
 
 with q(z|x), p(z) and p(x|z) TensorFlow Probability distributions built from
-the networks' outputs (``keras_bvae.distributions``). The expectation is
-estimated with one reparameterised sample per image; the KL is analytic.
+the networks' outputs (``keras_bvae.distributions``), one reparameterised
+sample per image and the analytic KL. Its objective part
+(``keras_bvae.objectives``) turns these into the loss; the default is
+beta-VAE's ``distortion + beta * rate``.
+
+Logged names: ``loss``; ``reconstruction_loss`` is the distortion (the
+negative expected log-likelihood); ``kl`` is the rate; ``elbo``; ``kl_0`` ...
+``kl_{M-1}`` the rate of each latent; and the objective's own terms.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,17 +28,30 @@ import numpy as np
 import tensorflow as tf
 
 from keras_bvae import distributions as dists
+from keras_bvae.callbacks.progress import LossTermsProgbar
 from keras_bvae.inputs import check_images, check_images_tf, images_from
 from keras_bvae.networks import build_decoder, build_encoder
 from keras_bvae.objectives import (
+    AnnealedVAE,
+    BetaVAEObjective,
     CapacitySchedule,
-    resolve_beta,
-)
-from keras_bvae.objectives import (
+    Objective,
+    ObjectiveInputs,
+    get_objective,
     normalized_beta as _normalized_beta,
 )
+from keras_bvae.validation import check_int, check_number
 
 __all__ = ["BetaVAE"]
+
+if keras.backend.backend() != "tensorflow":
+    raise ImportError(
+        "keras_bvae needs Keras on the TensorFlow backend; KERAS_BACKEND is "
+        f"{keras.backend.backend()!r}"
+    )
+
+# Logged every step besides the objective's own terms and kl_0..kl_{M-1}.
+BASE_TERMS = ("loss", "reconstruction_loss", "kl", "elbo")
 
 
 @keras.saving.register_keras_serializable(package="keras_bvae")
@@ -41,25 +59,29 @@ class BetaVAE(keras.Model):
     """beta-VAE (Higgins et al. 2017) with TFP posterior, prior, likelihood.
 
     Reference: I. Higgins et al., "beta-VAE: Learning Basic Visual Concepts
-    with a Constrained Variational Framework", ICLR 2017. Capacity annealing:
-    C. Burgess et al., "Understanding disentangling in beta-VAE", 2018.
+    with a Constrained Variational Framework", ICLR 2017.
 
     Args:
         latent_dim: int. Number of latent dimensions M. Defaults to 10.
         architecture: str. ``"burgess"`` (conv) or ``"higgins"`` (MLP), used
             when no custom encoder/decoder is given. Defaults to "burgess".
-        beta: float. Weight of the KL term; 1 is the plain VAE. Give this
-            or ``normalized_beta``; with neither, beta = 1.
-        normalized_beta: float. beta * M / N with N the pixels per image.
+        objective: str, Objective or dict. The objective part: a name in
+            ``keras_bvae.objectives.OBJECTIVES`` ("beta_vae",
+            "annealed_vae", ...), an instance or its serialised config.
+            Defaults to beta-VAE with ``beta`` / ``normalized_beta``.
+        beta: float. Shortcut for ``objective=BetaVAEObjective(beta=...)``;
+            1 is the plain VAE. With no objective and no beta, beta = 1.
+        normalized_beta: float. Shortcut for the beta-VAE objective with
+            beta * M / N given (N the pixels per image).
         likelihood: str. ``"bernoulli"`` (binary images, logits) or
             ``"gaussian"`` (mean sigmoid(logits), fixed scale). Defaults to
             "bernoulli".
         gaussian_scale: float. Scale of the Gaussian likelihood. Defaults to
             1/sqrt(2), which makes its loss the summed squared error.
         image_shape: tuple. (H, W, C) of the images. Defaults to (64, 64, 1).
-        capacity: dict or CapacitySchedule. Optional capacity annealing
-            (``capacity_max``, ``num_steps``, ``gamma``); replaces
-            beta * rate by gamma * |rate - C(step)|. Defaults to None.
+        capacity: dict or CapacitySchedule. Shortcut for
+            ``objective=AnnealedVAE(...)`` (``capacity_max``, ``num_steps``,
+            ``gamma``). Defaults to None.
         encoder: keras.Model. Optional custom encoder: images -> (B, 2M).
         decoder: keras.Model. Optional custom decoder: (B, M) -> logits of
             image_shape.
@@ -81,6 +103,7 @@ class BetaVAE(keras.Model):
         self,
         latent_dim: int = 10,
         architecture: str = "burgess",
+        objective: str | Objective | dict | None = None,
         beta: float | None = None,
         normalized_beta: float | None = None,
         likelihood: str = "bernoulli",
@@ -93,14 +116,7 @@ class BetaVAE(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if (
-            isinstance(latent_dim, bool)
-            or not isinstance(latent_dim, (int, np.integer))
-            or latent_dim < 1
-        ):
-            raise ValueError(
-                f"latent_dim must be an integer >= 1; got {latent_dim!r}"
-            )
+        self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         if likelihood not in dists.LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {likelihood!r}; choose one of "
@@ -112,31 +128,19 @@ class BetaVAE(keras.Model):
                 f"image_shape must be (H, W, C) of positive sizes; got "
                 f"{image_shape}"
             )
-        if not math.isfinite(gaussian_scale) or gaussian_scale <= 0:
-            raise ValueError(
-                f"gaussian_scale must be > 0; got {gaussian_scale!r}"
-            )
-        self.latent_dim = int(latent_dim)
+        self.gaussian_scale = check_number(
+            "gaussian_scale", gaussian_scale, positive=True
+        )
         self.architecture = architecture
         self.image_shape = image_shape
         self.input_size = int(np.prod(image_shape))
         self.likelihood = likelihood
-        self.gaussian_scale = float(gaussian_scale)
-        self._beta_arg = beta
-        self._normalized_beta_arg = normalized_beta
-        self.beta = resolve_beta(
-            beta, normalized_beta, self.latent_dim, self.input_size
+        self.objective = _make_objective(
+            objective, beta, normalized_beta, capacity
         )
-        if isinstance(capacity, dict):
-            capacity = CapacitySchedule(**capacity)
-        if capacity is not None and not isinstance(capacity, CapacitySchedule):
-            raise ValueError(
-                "capacity must be a dict or CapacitySchedule; got "
-                f"{type(capacity).__name__}"
-            )
-        self.capacity = capacity
+        self.objective.configure(self.latent_dim, self.input_size)
         self.seed = seed
-        self._custom_networks = encoder is not None or decoder is not None
+        self.custom_networks = encoder is not None or decoder is not None
         if (encoder is None) != (decoder is None):
             raise ValueError(
                 "pass both a custom encoder and decoder, or neither"
@@ -150,10 +154,10 @@ class BetaVAE(keras.Model):
         self._check_networks()
         self.noise_seed = keras.random.SeedGenerator(seed, name="noise_seed")
 
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.distortion_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.rate_tracker = keras.metrics.Mean(name="kl")
-        self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        extra = [n for n in self.objective.term_names if n not in BASE_TERMS]
+        self.term_trackers = {
+            name: keras.metrics.Mean(name=name) for name in (*BASE_TERMS, *extra)
+        }
         self.kl_dim_trackers = [
             keras.metrics.Mean(name=f"kl_{i}") for i in range(self.latent_dim)
         ]
@@ -186,17 +190,40 @@ class BetaVAE(keras.Model):
 
     @property
     def metrics(self):
+        return [*self.term_trackers.values(), *self.kl_dim_trackers]
+
+    @property
+    def progress_hidden_keys(self) -> tuple[str, ...]:
+        """Logged keys the progress bar leaves out (kept in the history)."""
+        return ("elbo", *(t.name for t in self.kl_dim_trackers))
+
+    @property
+    def vae_variables(self) -> list:
+        """The encoder's and decoder's trainable variables: what the
+        model's optimiser updates (an objective trains its own parts)."""
         return [
-            self.loss_tracker,
-            self.distortion_tracker,
-            self.rate_tracker,
-            self.elbo_tracker,
-            *self.kl_dim_trackers,
+            *self.encoder.trainable_variables,
+            *self.decoder.trainable_variables,
         ]
 
     @property
-    def normalized_beta(self) -> float:
+    def seed_generators(self) -> list:
+        """Every ``keras.random.SeedGenerator`` of the model, in a fixed
+        order: their states are part of a training backup."""
+        generators = [self.noise_seed]
+        generators += getattr(self.objective, "seed_generators", [])
+        return generators
+
+    @property
+    def beta(self) -> float | None:
+        """The objective's beta (beta-VAE), None for other objectives."""
+        return getattr(self.objective, "beta", None)
+
+    @property
+    def normalized_beta(self) -> float | None:
         """beta * M / N for this model (Higgins et al. 2017)."""
+        if self.beta is None:
+            return None
         return _normalized_beta(self.beta, self.latent_dim, self.input_size)
 
     # -- the objective -----------------------------------------------------
@@ -205,18 +232,7 @@ class BetaVAE(keras.Model):
         images = images_from(data)
         return tf.cast(images, self.compute_dtype)
 
-    def loss_terms(self, images, training: bool = False) -> dict:
-        """All terms of the objective for a batch, as tensors.
-
-        Returns a dict with ``loss``, ``reconstruction_loss`` (distortion),
-        ``kl`` (rate), ``elbo`` and ``kl_per_dim`` (M,), each averaged over
-        the batch.
-        """
-        images = self._prepare(images)
-        params = self.encoder(images, training=training)
-        mean, logvar = dists.split_posterior_params(params)
-        q_z = dists.posterior(mean, logvar)
-        p_z = dists.prior(self.latent_dim, mean.dtype)
+    def _noise(self, mean: tf.Tensor) -> tf.Tensor:
         replica = tf.distribute.get_replica_context()
         if replica is not None and replica.num_replicas_in_sync > 1:
             # Each replica draws its own noise for its share of the batch
@@ -224,122 +240,82 @@ class BetaVAE(keras.Model):
             seed = tf.random.experimental.stateless_fold_in(
                 self.noise_seed.next(), replica.replica_id_in_sync_group
             )
-            noise = tf.random.stateless_normal(
+            return tf.random.stateless_normal(
                 tf.shape(mean), seed=seed, dtype=mean.dtype
             )
-        else:
-            noise = keras.random.normal(
-                tf.shape(mean), dtype=mean.dtype, seed=self.noise_seed
-            )
-        z = mean + tf.exp(0.5 * logvar) * noise
+        return keras.random.normal(
+            tf.shape(mean), dtype=mean.dtype, seed=self.noise_seed
+        )
+
+    def objective_inputs(self, images, training: bool = False):
+        """Encodes, samples and decodes a batch: the ``ObjectiveInputs``."""
+        images = self._prepare(images)
+        params = self.encoder(images, training=training)
+        mean, logvar = dists.split_posterior_params(params)
+        q_z = dists.posterior(mean, logvar)
+        p_z = dists.prior(self.latent_dim, mean.dtype)
+        z = mean + tf.exp(0.5 * logvar) * self._noise(mean)
         logits = self.decoder(z, training=training)
         p_x = dists.likelihood(self.likelihood, logits, self.gaussian_scale)
-        distortion = -tf.reduce_mean(p_x.log_prob(images))
         kl_per_dim = tf.reduce_mean(
-            dists.tfp.distributions.kl_divergence(
-                q_z.distribution, p_z.distribution
-            ),
+            dists.tfd.kl_divergence(q_z.distribution, p_z.distribution),
             axis=0,
         )
-        rate = tf.reduce_sum(kl_per_dim)
-        if self.capacity is not None:
-            step = (
-                tf.cast(self.optimizer.iterations, tf.float32)
-                if (self.optimizer is not None)
-                else tf.constant(0.0)
-            )
-            target = self.capacity.capacity(step)
-            loss = distortion + self.capacity.gamma * tf.abs(rate - target)
-        else:
-            loss = distortion + self.beta * rate
+        step = (
+            self.optimizer.iterations
+            if self.optimizer is not None
+            else tf.constant(0, tf.int64)
+        )
+        return ObjectiveInputs(
+            images=images,
+            mean=mean,
+            logvar=logvar,
+            z=z,
+            distortion=-tf.reduce_mean(p_x.log_prob(images)),
+            rate=tf.reduce_sum(kl_per_dim),
+            kl_per_dim=kl_per_dim,
+            step=step,
+            training=training,
+        )
+
+    def loss_terms(self, images, training: bool = False) -> dict:
+        """All terms of the objective for a batch, as tensors.
+
+        Returns a dict with ``loss``, ``reconstruction_loss`` (distortion),
+        ``kl`` (rate), ``elbo``, ``kl_per_dim`` (M,) and the objective's
+        own terms, each averaged over the batch.
+        """
+        return self._terms(self.objective_inputs(images, training))
+
+    def _terms(self, inputs: ObjectiveInputs) -> dict:
         return {
-            "loss": loss,
-            "reconstruction_loss": distortion,
-            "kl": rate,
-            "elbo": -(distortion + rate),
-            "kl_per_dim": kl_per_dim,
+            "reconstruction_loss": inputs.distortion,
+            "kl": inputs.rate,
+            "elbo": -(inputs.distortion + inputs.rate),
+            "kl_per_dim": inputs.kl_per_dim,
+            **self.objective.loss_terms(inputs),
         }
 
     def _update_trackers(self, terms: dict) -> dict:
-        self.loss_tracker.update_state(terms["loss"])
-        self.distortion_tracker.update_state(terms["reconstruction_loss"])
-        self.rate_tracker.update_state(terms["kl"])
-        self.elbo_tracker.update_state(terms["elbo"])
+        for name, tracker in self.term_trackers.items():
+            if name in terms:
+                tracker.update_state(terms[name])
         for i, tracker in enumerate(self.kl_dim_trackers):
             tracker.update_state(terms["kl_per_dim"][i])
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
-            terms = self.loss_terms(data, training=True)
+            inputs = self.objective_inputs(data, training=True)
+            terms = self._terms(inputs)
             # Under tf.distribute each replica sees 1/R of the global batch
             # and the gradients are summed over replicas: scale the loss by
             # 1/R so the update is that of the global batch mean.
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             loss = terms["loss"] / tf.cast(replicas, terms["loss"].dtype)
-        variables = self.trainable_variables
-        grads = tape.gradient(loss, variables)
-        # Speed: a plain Keras Adam is applied with TF's fused ApplyAdam
-        # kernel, one pass over each variable instead of about ten
-        # elementwise ops (1.4x the images per CPU-second on the "higgins"
-        # MLP, whose 14M weights make Adam a third of the step; see
-        # benchmarks/README.md). The update rule is Keras's Adam (Kingma &
-        # Ba 2015, "epsilon hat" form; equal to float rounding, about 1e-8
-        # after one step), t = iterations + 1:
-        #   m += (g - m)(1 - b1);  v += (g^2 - v)(1 - b2)
-        #   w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps)
-        # Every other case (other optimizers or subclasses, amsgrad, weight
-        # decay, clipping, EMA, gradient accumulation, loss scaling,
-        # constraints, tf.distribute) goes through optimizer.apply.
-        opt = self.optimizer
-        fused = (
-            type(opt) is keras.optimizers.Adam
-            and opt.built
-            and not opt.amsgrad
-            and opt.weight_decay is None
-            and opt.clipnorm is None
-            and opt.clipvalue is None
-            and opt.global_clipnorm is None
-            and not opt.use_ema
-            and not opt.gradient_accumulation_steps
-            and opt.loss_scale_factor is None
-            and not tf.distribute.has_strategy()
-            and hasattr(opt, "_momentums")
-            and hasattr(opt, "_velocities")
-            and all(
-                g is not None
-                and isinstance(g, tf.Tensor)
-                and var.dtype == "float32"
-                and g.dtype == tf.float32
-                and var.constraint is None
-                and not getattr(var, "overwrite_with_gradient", False)
-                for g, var in zip(grads, variables)
-            )
-        )
-        if not fused:
-            opt.apply(grads, variables)
-            return self._update_trackers(terms)
-        step = tf.cast(opt.iterations + 1, tf.float32)
-        beta_1 = tf.constant(opt.beta_1, tf.float32)
-        beta_2 = tf.constant(opt.beta_2, tf.float32)
-        hyper = {
-            "beta1_power": tf.pow(beta_1, step),
-            "beta2_power": tf.pow(beta_2, step),
-            "lr": tf.cast(opt.learning_rate, tf.float32),
-            "beta1": beta_1,
-            "beta2": beta_2,
-            "epsilon": tf.constant(opt.epsilon, tf.float32),
-        }
-        for g, var in zip(grads, variables):
-            index = opt._get_variable_index(var)
-            tf.raw_ops.ResourceApplyAdam(
-                var=var.value.handle,
-                m=opt._momentums[index].value.handle,
-                v=opt._velocities[index].value.handle,
-                grad=g,
-                **hyper,
-            )
-        opt.iterations.assign_add(1)
+        variables = self.vae_variables
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        terms.update(self.objective.update(inputs))
         return self._update_trackers(terms)
 
     def test_step(self, data):
@@ -353,7 +329,7 @@ class BetaVAE(keras.Model):
         )
         return tf.sigmoid(self.decoder(mean, training=training))
 
-    # -- input checks at the fit/evaluate edge -----------------------------
+    # -- input checks at every Keras entry point ---------------------------
 
     def _checked_input(self, x):
         unit = self.likelihood == "bernoulli"
@@ -388,14 +364,58 @@ class BetaVAE(keras.Model):
         return check_images(x, self.image_shape, unit_range=unit)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """Keras ``fit`` after checking the images; labels ``y`` are unused."""
+        """Keras ``fit`` after checking the images; labels ``y`` are unused.
+
+        Resumes from a ``keras_bvae.callbacks.TrainingBackup`` among the
+        callbacks (restored before training; ``fit`` starts at the backup's
+        epoch), and shows the loss terms on the progress bar while the
+        per-latent KL goes to the logs only (``LossTermsProgbar``).
+        """
+        from keras_bvae.callbacks.backup import TrainingBackup
+
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself
-        return super().fit(self._checked_input(x), None, *args, **kwargs)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        if not any(
+            isinstance(cb, keras.callbacks.ProgbarLogger) for cb in callbacks
+        ):
+            callbacks.append(LossTermsProgbar(self.progress_hidden_keys))
+        for callback in callbacks:
+            if isinstance(callback, TrainingBackup) and not callback.restored:
+                epoch = callback.restore_for_fit(
+                    self, kwargs.get("steps_per_epoch")
+                )
+                if epoch is not None:
+                    kwargs["initial_epoch"] = max(
+                        epoch, kwargs.get("initial_epoch", 0)
+                    )
+        return super().fit(
+            self._checked_input(x), None, *args, callbacks=callbacks, **kwargs
+        )
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """Keras ``evaluate`` after checking the images."""
         return super().evaluate(self._checked_input(x), None, *args, **kwargs)
+
+    def train_on_batch(self, x, y=None, *args, **kwargs):
+        """Keras ``train_on_batch`` after checking the images."""
+        return super().train_on_batch(
+            self._checked_input(x), None, *args, **kwargs
+        )
+
+    def test_on_batch(self, x, y=None, *args, **kwargs):
+        """Keras ``test_on_batch`` after checking the images."""
+        return super().test_on_batch(
+            self._checked_input(x), None, *args, **kwargs
+        )
+
+    def predict(self, x, *args, **kwargs):
+        """Keras ``predict`` (reconstructions) after checking the images."""
+        return super().predict(self._checked_input(x), *args, **kwargs)
+
+    def predict_on_batch(self, x):
+        """Keras ``predict_on_batch`` after checking the images."""
+        return super().predict_on_batch(self._checked_input(x))
 
     # -- inference ---------------------------------------------------------
 
@@ -528,20 +548,19 @@ class BetaVAE(keras.Model):
         config = {
             "latent_dim": self.latent_dim,
             "architecture": self.architecture,
-            "beta": self._beta_arg,
-            "normalized_beta": self._normalized_beta_arg,
+            "objective": keras.saving.serialize_keras_object(self.objective),
+            "beta": None,
+            "normalized_beta": None,
             "likelihood": self.likelihood,
             "gaussian_scale": self.gaussian_scale,
             "image_shape": list(self.image_shape),
-            "capacity": None
-            if self.capacity is None
-            else self.capacity.get_config(),
+            "capacity": None,
             "encoder": None,
             "decoder": None,
             "seed": self.seed,
             "name": self.name,
         }
-        if self._custom_networks:
+        if self.custom_networks:
             config["encoder"] = keras.saving.serialize_keras_object(
                 self.encoder
             )
@@ -557,3 +576,35 @@ class BetaVAE(keras.Model):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _make_objective(objective, beta, normalized_beta, capacity) -> Objective:
+    """The objective part from ``BetaVAE``'s arguments (see there)."""
+    shortcuts = {
+        "beta": beta,
+        "normalized_beta": normalized_beta,
+        "capacity": capacity,
+    }
+    given = [name for name, value in shortcuts.items() if value is not None]
+    if objective is not None:
+        if given:
+            raise ValueError(
+                f"give objective= or {' / '.join(given)}, not both; e.g. "
+                "objective=BetaVAEObjective(beta=4.0)"
+            )
+        return get_objective(objective)
+    if capacity is not None:
+        if beta is not None or normalized_beta is not None:
+            raise ValueError(
+                "capacity annealing replaces beta; give capacity or beta, "
+                "not both"
+            )
+        if isinstance(capacity, dict):
+            capacity = CapacitySchedule(**capacity)
+        if not isinstance(capacity, CapacitySchedule):
+            raise ValueError(
+                "capacity must be a dict or CapacitySchedule; got "
+                f"{type(capacity).__name__}"
+            )
+        return AnnealedVAE(**capacity.get_config())
+    return BetaVAEObjective(beta=beta, normalized_beta=normalized_beta)

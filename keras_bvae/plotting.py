@@ -13,10 +13,14 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from keras_bvae.files import write_atomic
+
 __all__ = [
     "plot_traversals",
     "plot_reconstructions",
     "save_figure",
+    "new_axes",
+    "new_figure",
     "image_grid",
 ]
 
@@ -39,10 +43,17 @@ def image_grid(images: np.ndarray, pad: int = 2) -> np.ndarray:
     return grid
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """An empty figure on the headless Agg canvas (every figure's start)."""
     figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
     return figure
+
+
+def new_axes(width: float = 6.0, height: float = 4.2):
+    """A figure with one set of axes: ``(figure, axes)``."""
+    figure = new_figure(width, height)
+    return figure, figure.add_subplot(1, 1, 1)
 
 
 def plot_traversals(
@@ -60,7 +71,7 @@ def plot_traversals(
     traversals = np.asarray(traversals)
     rows, cols = traversals.shape[:2]
     dims = list(range(rows)) if dims is None else list(dims)
-    figure = _new_figure(1.0 + 0.8 * cols, 0.3 + 0.8 * rows)
+    figure = new_figure(1.0 + 0.8 * cols, 0.3 + 0.8 * rows)
     axes = figure.subplots(rows, cols, squeeze=False)
     for r in range(rows):
         for c in range(cols):
@@ -94,7 +105,7 @@ def plot_reconstructions(
             f"{reconstructions.shape} must have the same shape"
         )
     count = len(images)
-    figure = _new_figure(0.8 * count + 0.6, 1.9)
+    figure = new_figure(0.8 * count + 0.6, 1.9)
     axes = figure.subplots(2, count, squeeze=False)
     for i in range(count):
         for row, batch in enumerate((images, reconstructions)):
@@ -111,10 +122,10 @@ def plot_reconstructions(
 
 
 def save_figure(figure: Figure, path: str, dpi: int = 100) -> str:
-    """Writes a PNG atomically (temporary name, then rename)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp.png"
-    figure.savefig(tmp, dpi=dpi, bbox_inches="tight")
-    os.replace(tmp, path)
-    return path
+    """Writes a figure as a PNG, atomically (``keras_bvae.files``)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return write_atomic(
+        path,
+        lambda tmp: figure.savefig(tmp, dpi=dpi, bbox_inches="tight"),
+        suffix=".png",
+    )

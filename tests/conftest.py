@@ -1,25 +1,72 @@
-"""Shared fixtures: tiny binary image batches and small models."""
+"""Shared fixtures: tiny binary image batches, one small model factory and
+objective inputs. Tests use them as fixtures; only scripts that tests run
+in a child process import ``support`` directly."""
 
-import os
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+from keras_bvae import BetaVAE
+from keras_bvae.objectives import ObjectiveInputs
 
 
-def blob_images(num: int, seed: int = 0, size: int = 64) -> np.ndarray:
-    """Binary squares of random size and position: (num, size, size, 1)."""
-    rng = np.random.default_rng(seed)
-    images = np.zeros((num, size, size, 1), np.float32)
-    for i in range(num):
-        side = int(rng.integers(size // 8, size // 3))
-        top, left = rng.integers(0, size - side, 2)
-        images[i, top:top + side, left:left + side, 0] = 1.0
-    return images
+from support import blob_images as _blob_images
+
+
+@pytest.fixture(scope="session")
+def blob_images():
+    """``blob_images(num, seed=0, size=64)``: binary squares."""
+    return _blob_images
 
 
 @pytest.fixture
 def images():
-    return blob_images(32)
+    return _blob_images(32)
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    """``small_model(**kwargs)``: a BetaVAE with 3 latents, seed 0, its
+    weights seeded, compiled with Adam 1e-3 (``optimizer=None``: not
+    compiled); other keyword arguments go to ``BetaVAE``."""
+
+    def make(optimizer="adam", **kwargs):
+        kwargs.setdefault("latent_dim", 3)
+        kwargs.setdefault("seed", 0)
+        keras.utils.set_random_seed(kwargs["seed"] or 0)
+        model = BetaVAE(**kwargs)
+        if optimizer == "adam":
+            optimizer = keras.optimizers.Adam(1e-3)
+        if optimizer is not None:
+            model.compile(optimizer=optimizer)
+        return model
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def objective_inputs():
+    """``objective_inputs(step=0, batch=4, latents=3)``: fixed
+    ``ObjectiveInputs`` with a known distortion and rate."""
+
+    def make(step: int = 0, batch: int = 4, latents: int = 3):
+        rng = np.random.default_rng(0)
+        mean = rng.normal(size=(batch, latents)).astype(np.float32)
+        logvar = rng.normal(size=(batch, latents)).astype(np.float32)
+        z = mean + np.exp(0.5 * logvar) * rng.normal(size=mean.shape)
+        kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
+        kl_per_dim = kl.mean(axis=0).astype(np.float32)
+        return ObjectiveInputs(
+            images=tf.zeros((batch, 4, 4, 1)),
+            mean=tf.constant(mean),
+            logvar=tf.constant(logvar),
+            z=tf.constant(z.astype(np.float32)),
+            distortion=tf.constant(123.5),
+            rate=tf.constant(float(kl_per_dim.sum())),
+            kl_per_dim=tf.constant(kl_per_dim),
+            step=tf.constant(step, tf.int64),
+            training=True,
+        )
+
+    return make

@@ -5,7 +5,6 @@ import csv
 import keras
 import numpy as np
 import pytest
-from conftest import blob_images
 
 from keras_bvae import BetaVAE
 from keras_bvae.callbacks import DisentanglementCallback
@@ -30,7 +29,7 @@ class Squares(GroundTruthData):
 SMALL = {"num_train": 20, "num_eval": 10, "batch_size": 4}
 
 
-def test_scores_reach_history_and_csv_logger(tmp_path):
+def test_scores_reach_history_and_csv_logger(blob_images, tmp_path):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(
@@ -57,7 +56,7 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
     # Through keras_bvae.training.train: the run's history.csv gets a column
     # per score even when the first epoch is not scored (NA there), and no
     # empty val_* columns.
-    from keras_bvae.training import TrainConfig, train
+    from keras_bvae.runs.train import TrainConfig, train
 
     callback = DisentanglementCallback(
         Squares(), metrics=["mig"], every_n_epochs=2,
@@ -79,7 +78,7 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
     assert float(rows[1]["loss"]) == pytest.approx(history.history["loss"][1])
 
 
-def test_every_n_epochs_and_final_protocol(capsys):
+def test_every_n_epochs_and_final_protocol(blob_images, capsys):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(

@@ -5,13 +5,12 @@ import os
 import keras
 import pytest
 import tensorflow as tf
-from conftest import blob_images
 
 from keras_bvae import BetaVAE
 from keras_bvae.callbacks import LatentTraversalCallback
 
 
-def test_writes_pngs_and_tensorboard_images(tmp_path):
+def test_writes_pngs_and_tensorboard_images(blob_images, tmp_path):
     images = blob_images(16)
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
@@ -35,7 +34,7 @@ def test_writes_pngs_and_tensorboard_images(tmp_path):
     assert {"traversals", "reconstructions"} <= tags
 
 
-def test_rejects_bad_settings(tmp_path):
+def test_rejects_bad_settings(blob_images, tmp_path):
     with pytest.raises(ValueError, match="output_dir, tensorboard_dir"):
         LatentTraversalCallback(blob_images(2))
     with pytest.raises(ValueError, match="every_n_epochs must be >= 1; got 0"):

@@ -10,7 +10,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import blob_images
 
 import keras_bvae
 from keras_bvae import BetaVAE
@@ -24,20 +23,25 @@ from keras_bvae.export import (
 LATENT_DIM = 3
 
 
-def small_model(seed=0, **kwargs):
-    keras.utils.set_random_seed(seed)
-    kwargs.setdefault("latent_dim", LATENT_DIM)
-    kwargs.setdefault("beta", 4.0)
-    model = BetaVAE(architecture="burgess", seed=seed, **kwargs)
-    # spread the posterior so mean and log-variance are far from 0
-    head = model.encoder.get_layer("posterior_params")
-    head.bias.assign(np.linspace(-1.0, 1.0, 2 * model.latent_dim))
-    return model
+@pytest.fixture(scope="module")
+def spread_model(small_model):
+    """``small_model`` (beta 4, uncompiled) with its posterior spread, so
+    mean and log-variance are far from 0."""
+
+    def make(seed=0, **kwargs):
+        kwargs.setdefault("latent_dim", LATENT_DIM)
+        kwargs.setdefault("beta", 4.0)
+        model = small_model(optimizer=None, seed=seed, **kwargs)
+        head = model.encoder.get_layer("posterior_params")
+        head.bias.assign(np.linspace(-1.0, 1.0, 2 * model.latent_dim))
+        return model
+
+    return make
 
 
 @pytest.fixture(scope="module")
-def model():
-    return small_model()
+def model(spread_model):
+    return spread_model()
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +106,7 @@ _TF_ONLY_SCRIPT = textwrap.dedent(
 )
 
 
-def test_signatures_match_the_model_in_a_tensorflow_only_process(
+def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images, 
     model, exported, tmp_path
 ):
     rng = np.random.default_rng(0)
@@ -193,7 +197,7 @@ def test_config_json_describes_the_model(model, exported):
     )
 
 
-def test_signatures_reject_bad_inputs_inside_the_graph(exported):
+def test_signatures_reject_bad_inputs_inside_the_graph(blob_images, exported):
     served = tf.saved_model.load(exported)
     sig = served.signatures
     images = blob_images(2)
@@ -211,8 +215,8 @@ def test_signatures_reject_bad_inputs_inside_the_graph(exported):
         sig["sample"](count=tf.constant(0), seed=tf.constant(1, tf.int64))
 
 
-def test_gaussian_export_accepts_images_outside_unit_range(tmp_path):
-    model = small_model(likelihood="gaussian", latent_dim=2)
+def test_gaussian_export_accepts_images_outside_unit_range(spread_model, blob_images, tmp_path):
+    model = spread_model(likelihood="gaussian", latent_dim=2)
     path = export_saved_model(model, tmp_path / "gauss")
     with open(os.path.join(path, CONFIG_FILENAME)) as f:
         assert json.load(f)["likelihood"] == "gaussian"
@@ -226,7 +230,7 @@ def test_gaussian_export_accepts_images_outside_unit_range(tmp_path):
     )
 
 
-def test_load_rebuilds_the_keras_model_from_an_export(model, exported,
+def test_load_rebuilds_the_keras_model_from_an_export(blob_images, model, exported,
                                                       tmp_path):
     images = blob_images(4, seed=3)
     rebuilt = keras_bvae.load(exported)
@@ -242,7 +246,7 @@ def test_load_rebuilds_the_keras_model_from_an_export(model, exported,
     )
 
 
-def test_cli_exports_a_saved_keras_file(model, tmp_path, capsys):
+def test_cli_exports_a_saved_keras_file(blob_images, model, tmp_path, capsys):
     model.save(tmp_path / "model.keras")
     out = tmp_path / "exported"
     assert main(["export", str(tmp_path / "model.keras"), str(out)]) == 0
@@ -288,11 +292,11 @@ def test_non_empty_folder_is_refused_and_left_alone(model, tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["busy", "m.keras"]  # no temp dirs
 
 
-def test_overwrite_replaces_an_earlier_export(model, tmp_path):
+def test_overwrite_replaces_an_earlier_export(spread_model, blob_images, model, tmp_path):
     target = tmp_path / "export"
     (target).mkdir()  # an empty folder is fine without overwrite
     export_saved_model(model, target)
-    other = small_model(seed=1)
+    other = spread_model(seed=1)
     export_saved_model(other, target, overwrite=True)
     images = blob_images(2)
     mean = tf.saved_model.load(str(target)).signatures["encode"](
@@ -320,7 +324,7 @@ def test_only_a_beta_vae_is_exported(tmp_path):
                            tmp_path / "x")
 
 
-def test_a_failed_overwrite_keeps_the_earlier_export(model, tmp_path,
+def test_a_failed_overwrite_keeps_the_earlier_export(spread_model, blob_images, model, tmp_path,
                                                      monkeypatch):
     target = tmp_path / "export"
     export_saved_model(model, target)
@@ -331,7 +335,7 @@ def test_a_failed_overwrite_keeps_the_earlier_export(model, tmp_path,
 
     monkeypatch.setattr("keras_bvae.export.os.replace", fail)
     with pytest.raises(OSError, match="rename failed"):
-        export_saved_model(small_model(seed=1), target, overwrite=True)
+        export_saved_model(spread_model(seed=1), target, overwrite=True)
     monkeypatch.undo()
     assert sorted(os.listdir(target)) == before
     assert os.listdir(tmp_path) == ["export"]

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from conftest import blob_images
 from matplotlib.image import imread
 
 from keras_bvae.plotting import (
@@ -13,7 +12,7 @@ from keras_bvae.plotting import (
 )
 
 
-def test_traversal_png_has_one_row_per_latent(tmp_path):
+def test_traversal_png_has_one_row_per_latent(blob_images, tmp_path):
     traversals = np.stack([blob_images(5, seed=s) for s in range(3)])
     figure = plot_traversals(traversals, values=np.linspace(-2, 2, 5),
                              kl_per_dim=[1.0, 0.0, 2.5])
@@ -25,7 +24,7 @@ def test_traversal_png_has_one_row_per_latent(tmp_path):
     assert not (tmp_path / "t.png.tmp.png").exists()
 
 
-def test_reconstruction_figure_checks_shapes():
+def test_reconstruction_figure_checks_shapes(blob_images):
     images = blob_images(4)
     assert len(plot_reconstructions(images, images).axes) == 8
     with pytest.raises(ValueError, match="same shape"):

@@ -13,8 +13,8 @@ import zipfile
 import keras
 import numpy as np
 import pytest
+from support import blob_images as make_blobs
 import tensorflow as tf
-from conftest import blob_images
 
 import keras_bvae
 from keras_bvae import cli
@@ -26,7 +26,8 @@ from keras_bvae.callbacks import (
 )
 from keras_bvae.datasets import DSpritesSimulator, check_factors, get_data
 from keras_bvae.model import BetaVAE
-from keras_bvae.training import TrainConfig, train, training_batches
+from keras_bvae.datasets import make_dataset
+from keras_bvae.runs.train import TrainConfig, train
 
 SHAPE = (16, 16, 1)
 
@@ -40,7 +41,7 @@ def model():
 
 
 def images(**changes):
-    x = blob_images(8, size=16)
+    x = make_blobs(8, size=16)
     for index, value in changes.get("set", {}).items():
         x[index] = value
     return x
@@ -178,7 +179,7 @@ DATA_CASES = [
     ("unknown data name", lambda: get_data("mnist"), r"unknown data 'mnist'"),
     (
         "empty training array",
-        lambda: training_batches(np.zeros((0, *SHAPE)), 4, seed=0),
+        lambda: make_dataset(np.zeros((0, *SHAPE)), 4, seed=0),
         r"non-empty array",
     ),
 ]
@@ -213,7 +214,7 @@ CALLBACK_CASES = [
     (
         "backup every 0 steps",
         lambda: TrainingBackup("b", save_freq=0),
-        r"save_freq must be an integer >= 1 \(steps\); got 0",
+        r"save_freq must be an integer >= 1; got 0",
     ),
     (
         "backup without folder",
@@ -332,7 +333,7 @@ def test_cli_reports_missing_model_file(tmp_path, capsys):
     assert "no model file at" in capsys.readouterr().err
 
 
-def test_resume_with_other_settings_is_refused(tmp_path):
+def test_resume_with_other_settings_is_refused(blob_images, tmp_path):
     run = tmp_path / "run"
     (run / "backup").mkdir(parents=True)
     settings = dict(

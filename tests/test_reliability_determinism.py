@@ -9,13 +9,14 @@ CPU threads or oneDNN on/off changes the last bits.
 import keras
 import numpy as np
 import pytest
-from conftest import blob_images
+from support import blob_images as make_blobs
 from sklearn.ensemble import GradientBoostingClassifier
 
 from keras_bvae import disentanglement as dis
 from keras_bvae.datasets import DSpritesSimulator
 from keras_bvae.model import BetaVAE
-from keras_bvae.training import TrainConfig, train, training_batches
+from keras_bvae.datasets import make_dataset
+from keras_bvae.runs.train import TrainConfig, train
 
 
 def run(tmp_path, name, seed):
@@ -29,7 +30,7 @@ def run(tmp_path, name, seed):
         learning_rate=3e-3,
     )
     model, history = train(
-        config, data=blob_images(24, seed=5, size=16), verbose=0
+        config, data=make_blobs(24, seed=5, size=16), verbose=0
     )
     return [v.numpy() for v in model.weights], history.history
 
@@ -47,21 +48,20 @@ def test_two_seeded_training_runs_are_identical(tmp_path):
 
 def test_data_stream_depends_only_on_seed_and_step():
     data = DSpritesSimulator()
-    full = list(training_batches(data, 4, seed=2).take(5).as_numpy_iterator())
+    full = list(make_dataset(data, 4, seed=2, steps=5).as_numpy_iterator())
     tail = list(
-        training_batches(data, 4, seed=2, start_step=3)
-        .take(2)
+        make_dataset(data, 4, seed=2, start_step=3, steps=2)
         .as_numpy_iterator()
     )
     np.testing.assert_array_equal(full[3], tail[0])
     np.testing.assert_array_equal(full[4], tail[1])
-    other = next(training_batches(data, 4, seed=3).as_numpy_iterator())
+    other = next(make_dataset(data, 4, seed=3, steps=1).as_numpy_iterator())
     assert not np.array_equal(full[0], other)
 
 
 def test_array_stream_visits_every_image_once_per_pass():
     images = np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1) / 10
-    batches = training_batches(images, 5, seed=0).take(4)
+    batches = make_dataset(images, 5, seed=0, steps=4)
     seen = np.concatenate(list(batches.as_numpy_iterator())).ravel()
     assert sorted(seen[:10]) == sorted(images.ravel())
     assert sorted(seen[10:]) == sorted(images.ravel())

@@ -30,9 +30,9 @@ CHILD = textwrap.dedent(
     )
     import keras
     import numpy as np
-    from conftest import blob_images
+    from support import blob_images
     from keras_bvae.model import BetaVAE
-    from keras_bvae.training import TrainConfig, train
+    from keras_bvae.runs.train import TrainConfig, train
 
     images = blob_images(16, size=16)
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

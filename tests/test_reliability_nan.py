@@ -12,10 +12,9 @@ import h5py
 import keras
 import numpy as np
 import pytest
-from conftest import blob_images
 
 from keras_bvae.callbacks import NonFiniteLossError
-from keras_bvae.training import TrainConfig, save_model_atomic, train
+from keras_bvae.runs.train import TrainConfig, save_model_atomic, train
 
 
 def config(tmp_path, **kwargs):
@@ -58,7 +57,7 @@ def h5_values(path):
     return values
 
 
-def test_nan_weights_stop_training_naming_step_and_backup(tmp_path):
+def test_nan_weights_stop_training_naming_step_and_backup(blob_images, tmp_path):
     cfg = config(tmp_path)
     images = blob_images(32, size=16)
     with pytest.raises(NonFiniteLossError) as caught:
@@ -89,14 +88,14 @@ def test_nan_weights_stop_training_naming_step_and_backup(tmp_path):
     assert np.isfinite(history.history["loss"]).all()
 
 
-def test_a_runaway_learning_rate_is_caught(tmp_path):
+def test_a_runaway_learning_rate_is_caught(blob_images, tmp_path):
     cfg = config(tmp_path, learning_rate=1e30)
     with pytest.raises(NonFiniteLossError, match=r"training step \d+"):
         train(cfg, data=blob_images(32, size=16), verbose=0)
     assert not os.path.exists(os.path.join(cfg.output_dir, "model.keras"))
 
 
-def test_overflowing_gaussian_data_fails_at_step_one(tmp_path):
+def test_overflowing_gaussian_data_fails_at_step_one(blob_images, tmp_path):
     # Finite but huge pixels: the squared error overflows float32 to inf.
     images = blob_images(16, size=16) * 1e20
     cfg = config(tmp_path, likelihood="gaussian")
@@ -125,7 +124,7 @@ def test_model_file_is_never_written_from_nan_weights(tmp_path):
 
 
 @pytest.mark.parametrize("raw_logvar", [-1e4, 1e4])
-def test_extreme_posterior_log_variance_keeps_loss_finite(raw_logvar):
+def test_extreme_posterior_log_variance_keeps_loss_finite(blob_images, raw_logvar):
     import tensorflow as tf
 
     from keras_bvae.model import BetaVAE

@@ -14,7 +14,6 @@ import textwrap
 import keras
 import numpy as np
 import pytest
-from conftest import blob_images
 
 from keras_bvae.callbacks import NonFiniteLossGuard, TrainingBackup
 from keras_bvae.model import BetaVAE
@@ -29,8 +28,8 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     import keras
     import numpy as np
-    from conftest import blob_images
-    from keras_bvae.training import TrainConfig, train
+    from support import blob_images
+    from keras_bvae.runs.train import TrainConfig, train
 
     out = sys.argv[1]
     kill_at = int(os.environ.get("KILL_AT_STEP", "0"))
@@ -117,16 +116,19 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     ).read_text()
 
 
-def small_model(seed=0):
-    keras.utils.set_random_seed(seed)
-    model = BetaVAE(latent_dim=2, image_shape=(16, 16, 1), seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    return model
+@pytest.fixture
+def tiny_model(small_model):
+    """A 16x16 model with 2 latents."""
+
+    def make(seed=0):
+        return small_model(latent_dim=2, image_shape=(16, 16, 1), seed=seed)
+
+    return make
 
 
-def test_backup_restores_noise_seed_and_step(tmp_path):
+def test_backup_restores_noise_seed_and_step(tiny_model, blob_images, tmp_path):
     images = blob_images(16, size=16)
-    model = small_model()
+    model = tiny_model()
     backup = TrainingBackup(
         str(tmp_path / "b"), save_freq=2, delete_on_end=False
     )
@@ -137,7 +139,7 @@ def test_backup_restores_noise_seed_and_step(tmp_path):
     assert state["seed_states"] == [model.noise_seed.state.numpy().tolist()]
     assert state["seed_states"] != [[0, 0]]
 
-    other = small_model(seed=1)
+    other = tiny_model(seed=1)
     assert TrainingBackup(str(tmp_path / "b")).restore(other) == 4
     assert int(other.optimizer.iterations.numpy()) == 4
     np.testing.assert_array_equal(
@@ -147,9 +149,9 @@ def test_backup_restores_noise_seed_and_step(tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def test_plain_fit_resumes_at_the_epoch_of_the_backup(tmp_path):
+def test_plain_fit_resumes_at_the_epoch_of_the_backup(tiny_model, blob_images, tmp_path):
     images = blob_images(16, size=16)
-    model = small_model()
+    model = tiny_model()
     backup_dir = str(tmp_path / "b")
     model.fit(
         images,
@@ -158,7 +160,7 @@ def test_plain_fit_resumes_at_the_epoch_of_the_backup(tmp_path):
         verbose=0,
         callbacks=[TrainingBackup(backup_dir, delete_on_end=False)],
     )
-    again = small_model()
+    again = tiny_model()
     history = again.fit(
         images,
         batch_size=8,
@@ -171,8 +173,8 @@ def test_plain_fit_resumes_at_the_epoch_of_the_backup(tmp_path):
     assert not os.path.exists(backup_dir)
 
 
-def test_a_backup_is_never_written_from_nan_weights(tmp_path):
-    model = small_model()
+def test_a_backup_is_never_written_from_nan_weights(tiny_model, blob_images, tmp_path):
+    model = tiny_model()
     model.fit(blob_images(8, size=16), batch_size=8, epochs=1, verbose=0)
     backup = TrainingBackup(str(tmp_path / "b"))
     backup.set_model(model)
@@ -191,19 +193,19 @@ def test_a_backup_is_never_written_from_nan_weights(tmp_path):
         ('{"step": 3, "weights": "gone.weights.h5"}', "missing"),
     ],
 )
-def test_corrupt_backup_gives_a_clear_error(tmp_path, content, message):
+def test_corrupt_backup_gives_a_clear_error(tiny_model, tmp_path, content, message):
     folder = tmp_path / "b"
     folder.mkdir()
     (folder / "state.json").write_text(content)
     with pytest.raises(ValueError, match=message):
-        TrainingBackup(str(folder)).restore(small_model())
+        TrainingBackup(str(folder)).restore(tiny_model())
 
 
-def test_guard_names_step_and_backup(tmp_path):
+def test_guard_names_step_and_backup(tiny_model, tmp_path):
     backup = TrainingBackup(str(tmp_path / "b"))
     backup.last_checkpoint, backup.last_step = "x/step-000000004.h5", 4
     guard = NonFiniteLossGuard(backup)
-    guard.set_model(small_model())
+    guard.set_model(tiny_model())
     guard.on_train_batch_end(0, {"loss": 3.0})
     with pytest.raises(
         RuntimeError,
@@ -218,8 +220,8 @@ class CrashAtEnd(keras.callbacks.Callback):
         raise KeyboardInterrupt("stopped before model.keras was written")
 
 
-def test_interruption_after_the_last_step_still_yields_the_model(tmp_path):
-    from keras_bvae.training import TrainConfig, train
+def test_interruption_after_the_last_step_still_yields_the_model(blob_images, tmp_path):
+    from keras_bvae.runs.train import TrainConfig, train
 
     config = TrainConfig(
         output_dir=str(tmp_path / "run"),
@@ -271,8 +273,8 @@ class Count(keras.callbacks.Callback):
         self.calls.append("end")
 
 
-def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(tmp_path):
-    from keras_bvae.training import TrainConfig, train
+def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(blob_images, tmp_path):
+    from keras_bvae.runs.train import TrainConfig, train
 
     config = TrainConfig(
         output_dir=str(tmp_path / "run"),

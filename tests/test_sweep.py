@@ -6,10 +6,11 @@ import os
 import numpy as np
 import pytest
 
-from keras_bvae import sweep, training
+from keras_bvae.runs import sweep, sweep_plots
+from keras_bvae.runs import train as training
 from keras_bvae.cli import main
 from keras_bvae.datasets.base import GroundTruthData, check_factors
-from keras_bvae.training import TrainConfig
+from keras_bvae.runs.train import TrainConfig
 
 
 class Squares(GroundTruthData):
@@ -119,7 +120,7 @@ def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
     run_tiny(tmp_path)
     assert calls == []
 
-    paths = sweep.plot_sweep(str(tmp_path))
+    paths = sweep_plots.plot_sweep(str(tmp_path))
     names = sorted(os.path.basename(p) for p in paths)
     assert names == [
         "rate_distortion.png", "reconstruction_vs_beta.png",
@@ -179,7 +180,7 @@ def test_max_runs_trains_that_many_and_counts_the_rest(tmp_path, monkeypatch,
 
 
 def test_a_nonfinite_run_is_recorded_and_not_retried(tmp_path, monkeypatch):
-    from keras_bvae.callbacks.safety import NonFiniteLossError
+    from keras_bvae.callbacks.backup import NonFiniteLossError
 
     calls = []
 

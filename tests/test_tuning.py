@@ -12,7 +12,7 @@ import keras_tuner
 import pytest
 from test_sweep import Squares
 
-from keras_bvae import tuning
+from keras_bvae.runs import tuning
 
 TINY_METRIC = {"num_train": 20, "num_eval": 20, "batch_size": 4}
 

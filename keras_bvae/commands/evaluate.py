@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_bvae import datasets
     from keras_bvae.disentanglement import METRICS
     from keras_bvae.loading import load
-    from keras_bvae.training import write_json
+    from keras_bvae.files import write_json
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     unknown = [m for m in metrics if m not in METRICS]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_bvae.training import TrainConfig
+from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
 
@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from keras_bvae import sweep
+    from keras_bvae.runs import sweep, sweep_plots
 
     if not args.plot_only:
         steps_per_epoch = args.steps_per_epoch or args.steps
@@ -105,6 +105,6 @@ def run(args: argparse.Namespace) -> int:
             verbose=min(args.verbose, 1),
             fit_verbose=2 if args.verbose == 2 else 0,
         )
-    paths = sweep.plot_sweep(args.output_dir)
+    paths = sweep_plots.plot_sweep(args.output_dir)
     print("wrote " + ", ".join(paths))
     return 0

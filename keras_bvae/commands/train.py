@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from keras_bvae.training import TrainConfig
+from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
 
@@ -87,8 +87,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from keras_bvae.callbacks.safety import NonFiniteLossError
-    from keras_bvae.training import train
+    from keras_bvae.callbacks.backup import NonFiniteLossError
+    from keras_bvae.runs.train import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})

@@ -2,8 +2,9 @@
 
 Every data set implements ``GroundTruthData`` (factor names and sizes,
 ``sample_factors``, ``sample_observations_from_factors``); ``make_dataset``
-turns one into a ``tf.data`` training input and ``get_data`` picks one by
-name. Importing this package does not import TensorFlow.
+turns one (or an image array) into the one training batch stream, as a
+``tf.data`` input; ``get_data`` builds one by name (the only place names
+are resolved). Importing this package does not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.base import GroundTruthData, as_rng, check_factors
 from keras_bvae.datasets.packed import PackedBinaryImages
-from keras_bvae.datasets.pipeline import make_dataset
+from keras_bvae.datasets.stream import batch_function, make_dataset
 from keras_bvae.datasets.simulator import DSpritesSimulator
 from keras_bvae.datasets.tfds_dsprites import (
     DSpritesNotPreparedError,
@@ -28,6 +29,7 @@ __all__ = [
     "PackedBinaryImages",
     "TfdsDSprites",
     "as_rng",
+    "batch_function",
     "check_factors",
     "get_data",
     "make_dataset",
@@ -41,14 +43,17 @@ _FACTORIES = {
 DATA_NAMES = tuple(_FACTORIES)
 
 
-def get_data(name: str = "dsprites-sim", **kwargs) -> GroundTruthData:
+def get_data(
+    name: str = "dsprites-sim", data_dir: str | None = None, **kwargs
+) -> GroundTruthData:
     """Builds ground-truth data by name.
 
     Args:
         name: ``"dsprites-sim"`` (the procedural simulator, default) or
             ``"dsprites-tfds"`` (real dSprites via tensorflow-datasets).
-        **kwargs: passed to ``DSpritesSimulator`` or ``TfdsDSprites`` (e.g.
-            ``data_dir=...``).
+        data_dir: str or None. tfds data folder, for data read through tfds
+            (ignored by the simulator). Defaults to tfds's default.
+        **kwargs: passed to ``DSpritesSimulator`` or ``TfdsDSprites``.
 
     Raises:
         ValueError: an unknown name; the message lists the valid ones.
@@ -59,4 +64,6 @@ def get_data(name: str = "dsprites-sim", **kwargs) -> GroundTruthData:
         raise ValueError(
             f"unknown data {name!r}; valid names: {', '.join(DATA_NAMES)}"
         ) from None
+    if data_dir is not None and factory is not DSpritesSimulator:
+        kwargs["data_dir"] = data_dir
     return factory(**kwargs)

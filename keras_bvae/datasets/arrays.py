@@ -201,6 +201,11 @@ class ArrayGroundTruthData(GroundTruthData):
         """True when every factor combination has at least one image."""
         return self.num_combinations == int(np.prod(self._sizes))
 
+    def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
+        """Factors and stored images of ``indices`` (see GroundTruthData)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        return self._factors[indices], self.images(indices)
+
     def images(self, rows) -> np.ndarray:
         """The stored images at ``rows``: float32 (len(rows), H, W, C)."""
         rows = np.asarray(rows, dtype=np.int64)

@@ -7,6 +7,13 @@ classes of each) and can render observations for any factor classes:
     images = data.sample_observations_from_factors(factors, rng)
                                                           # float32 (n, H, W, C)
 
+Training reads data through one batch stream (``keras_bvae.datasets.stream``).
+Data that can list its items one by one says how many (``num_images``) and
+returns the factors and images of any of them (``rows``); the stream then
+walks through them in shuffled passes. Data without rows (only the members
+above) is sampled instead. Both are optional: a plain class with the five
+members above works everywhere.
+
 Metrics that hold one factor fixed per row render through
 ``sample_observations_keeping(factors, keep_per_row, rng)``, which promises
 that row i's image has the requested class of factor ``keep_per_row[i]``.
@@ -127,6 +134,22 @@ class GroundTruthData(abc.ABC):
     @property
     def num_factors(self) -> int:
         return len(self.factor_sizes)
+
+    @property
+    def num_images(self) -> int | None:
+        """Number of items ``rows`` can return; None when the data can only
+        be sampled (the default)."""
+        return None
+
+    def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
+        """Factors and images of items ``indices`` in [0, num_images).
+
+        Returns:
+            (int64 (n, K) factor classes, float32 (n, H, W, C) images).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no rows; it can only be sampled"
+        )
 
     def sample_factors(
         self, num: int, rng: int | np.random.Generator | None = None

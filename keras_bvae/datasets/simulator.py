@@ -288,6 +288,11 @@ class DSpritesSimulator(GroundTruthData):
         factors = check_factors(factors, FACTOR_SIZES)
         return factors @ np.asarray(FACTOR_STRIDES, dtype=np.int64)
 
+    def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
+        """Factors and images of data-set rows (see GroundTruthData)."""
+        factors = self.factors_of(indices)
+        return factors, self.sample_observations_from_factors(factors)
+
     def factors_of(self, index) -> np.ndarray:
         """Factor classes of data-set rows: int64 (n, 5).
 

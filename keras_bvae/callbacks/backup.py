@@ -19,10 +19,12 @@ from non-finite weights or a non-finite loss.
 
 Keras' own ``BackupAndRestore`` (3.15) resumes at the start of the epoch in
 which it was interrupted, replaying that epoch's first batches, and does not
-write atomically. ``keras_bvae.training.train`` uses ``TrainingBackup.restore``
-and resumes at the exact step (see there). Used as a plain ``fit`` callback,
-``TrainingBackup`` restores in ``on_train_begin`` like ``BackupAndRestore``:
-weights and step, then ``fit`` starts at the epoch of the backup.
+write atomically. ``keras_bvae.runs.train`` uses ``TrainingBackup.restore``
+and resumes at the exact step (see there). Passed to ``BetaVAE.fit``, a
+``TrainingBackup`` is restored before training starts (weights and step)
+and ``fit`` starts at the epoch of the backup, as with ``BackupAndRestore``;
+for other models call ``restore_for_fit`` and pass its epoch as
+``initial_epoch``.
 
 ``NonFiniteLossGuard`` raises ``NonFiniteLossError`` as soon as the loss of
 a batch is NaN or inf, naming the global step and the last good backup, so
@@ -40,6 +42,9 @@ from typing import Any
 
 import keras
 import numpy as np
+
+from keras_bvae.files import fsync_file, write_json
+from keras_bvae.validation import check_int
 
 __all__ = [
     "TrainingBackup",
@@ -74,24 +79,6 @@ def weights_are_finite(model: keras.Model) -> bool:
 def _numpy(variable) -> np.ndarray:
     """A variable's value; works for tf.distribute (sync-on-read) ones."""
     return np.asarray(variable.numpy())
-
-
-def _write_json_atomic(path: str, payload: dict) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class TrainingBackup(keras.callbacks.Callback):
@@ -130,27 +117,17 @@ class TrainingBackup(keras.callbacks.Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("backup_dir must be a non-empty path")
-        if (
-            isinstance(save_freq, bool)
-            or not isinstance(save_freq, (int, np.integer))
-            or save_freq < 1
-        ):
-            raise ValueError(
-                f"save_freq must be an integer >= 1 (steps); got {save_freq!r}"
-            )
-        if steps_per_epoch is not None and int(steps_per_epoch) < 1:
-            raise ValueError(
-                f"steps_per_epoch must be >= 1; got {steps_per_epoch!r}"
+        self.save_freq = check_int("save_freq", save_freq, minimum=1)
+        if steps_per_epoch is not None:
+            steps_per_epoch = check_int(
+                "steps_per_epoch", steps_per_epoch, minimum=1
             )
         self.backup_dir = str(backup_dir)
-        self.save_freq = int(save_freq)
-        self.steps_per_epoch = (
-            None if steps_per_epoch is None else int(steps_per_epoch)
-        )
+        self.steps_per_epoch = steps_per_epoch
         self.delete_on_end = bool(delete_on_end)
         self.last_checkpoint: str | None = None
         self.last_step: int | None = None
-        self._restored = False
+        self.restored = False
         self._pending_metrics: list | None = None
         self._last_saved_step = -1
 
@@ -198,7 +175,7 @@ class TrainingBackup(keras.callbacks.Callback):
         when there is no backup.
         """
         state = self.read_state()
-        self._restored = True
+        self.restored = True
         if state is None:
             return None
         if model.optimizer is not None and not model.optimizer.built:
@@ -250,7 +227,7 @@ class TrainingBackup(keras.callbacks.Callback):
         name = f"step-{step:09d}.weights.h5"
         path = os.path.join(self.backup_dir, name)
         model.save_weights(path, overwrite=True)
-        _fsync(path)
+        fsync_file(path)
         spe = self._steps_per_epoch()
         mid_epoch = spe is not None and step % spe != 0
         state = {
@@ -267,7 +244,7 @@ class TrainingBackup(keras.callbacks.Callback):
             if mid_epoch
             else None,
         }
-        _write_json_atomic(self.state_path, state)
+        write_json(self.state_path, state)
         for old in glob.glob(os.path.join(self.backup_dir, "step-*.h5")):
             if os.path.basename(old) != name:
                 os.remove(old)
@@ -278,14 +255,39 @@ class TrainingBackup(keras.callbacks.Callback):
 
     # -- callback hooks ----------------------------------------------------
 
+    def restore_for_fit(
+        self, model: keras.Model, steps_per_epoch: int | None = None
+    ) -> int | None:
+        """Restores the last backup before a plain ``fit``.
+
+        Returns the epoch ``fit`` should start at (its ``initial_epoch``),
+        as ``keras.callbacks.BackupAndRestore`` resumes, or None without a
+        backup. ``BetaVAE.fit`` calls it for you.
+
+        Raises:
+            ValueError: a backup exists but the steps per epoch are unknown.
+        """
+        if steps_per_epoch is not None and self.steps_per_epoch is None:
+            self.steps_per_epoch = check_int(
+                "steps_per_epoch", steps_per_epoch, minimum=1
+            )
+        if self.read_state() is not None and self.steps_per_epoch is None:
+            raise ValueError(
+                "to resume from a backup, give TrainingBackup or fit a "
+                "steps_per_epoch"
+            )
+        step = self.restore(model, metrics=False)
+        return None if step is None else step // self.steps_per_epoch
+
     def on_train_begin(self, logs=None):
-        if self._restored:
-            return
-        step = self.restore(self.model, metrics=False)
-        spe = self._steps_per_epoch()
-        if step is not None and spe:
-            # As keras.callbacks.BackupAndRestore: fit starts at this epoch.
-            self.model._initial_epoch = step // spe
+        if not self.restored and self.read_state() is not None:
+            raise ValueError(
+                f"{self.backup_dir} holds a backup that was not restored: "
+                "BetaVAE.fit restores it; for other models call "
+                "backup.restore_for_fit(model) and pass the epoch it returns "
+                "as fit's initial_epoch"
+            )
+        self.restored = True
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._pending_metrics is None:
@@ -319,12 +321,12 @@ class TrainingBackup(keras.callbacks.Callback):
 
 
 def _seed_variables(model: keras.Model) -> list:
-    """State variables of the model's SeedGenerators, in a fixed order."""
-    return [
-        v
-        for v in model.non_trainable_variables
-        if v.path.endswith("seed_generator_state")
-    ]
+    """State variables of the model's SeedGenerators, in a fixed order.
+
+    ``BetaVAE.seed_generators`` lists them; another model's are not backed
+    up (its noise restarts from its seed on resume).
+    """
+    return [g.state for g in getattr(model, "seed_generators", [])]
 
 
 class NonFiniteLossGuard(keras.callbacks.Callback):

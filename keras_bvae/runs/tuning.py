@@ -1,0 +1,413 @@
+"""Choosing beta with Keras Tuner: a HyperModel and its objective.
+
+``BetaVAEHyperModel`` declares beta (raw or normalised, a list of choices
+or a log-uniform range) and, optionally, the latent size and the capacity
+C_max of Burgess et al. (2018) as hyperparameters; ``fit`` trains on a
+ground-truth data set with a ``DisentanglementCallback``, so the scores
+enter the epoch logs and the tuner reads its objective there. The objective
+is either a score (``beta_vae_eval_accuracy``, ``mig``, ... direction max)
+or the mix
+
+    objective_mix = score - reconstruction_weight * distortion / N,
+
+with distortion the epoch's mean reconstruction loss (nats per image) and
+N the pixels per image, so the weight is in units of score per nat per
+pixel. A trial's value is the best epoch's (Keras Tuner's rule for a
+History).
+
+Distributed tuning. With the environment variables KERASTUNER_TUNER_ID
+("chief" for the oracle, "tuner0", "tuner1", ... for workers),
+KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same script run as
+one chief and several workers shares the trials through the chief's gRPC
+oracle (Keras Tuner's own mechanism): ``tune`` then blocks in the chief
+until all trials are done and trains trials in the workers. All processes
+need the same ``directory`` and ``project_name``.
+
+Example:
+```python
+hypermodel = BetaVAEHyperModel(
+    "dsprites-sim", normalized_betas=[0.001, 0.004, 0.016],
+    steps_per_epoch=500, metrics=["beta_vae"])
+tuner = make_tuner(hypermodel, "grid", directory="tuning")
+tuner.search(epochs=4)
+tuner.get_best_hyperparameters()[0].values
+```
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import keras_tuner
+
+from keras_bvae.callbacks.disentanglement import (
+    SCORE_KEYS,
+    DisentanglementCallback,
+    log_name,
+)
+from keras_bvae.datasets import get_data
+from keras_bvae.datasets.stream import make_dataset
+from keras_bvae.runs.config import TrainConfig, build_model
+
+__all__ = [
+    "BetaVAEHyperModel",
+    "ObjectiveMix",
+    "distributed_role",
+    "make_tuner",
+    "tune",
+    "MIX_NAME",
+]
+
+MIX_NAME = "objective_mix"
+_TUNERS = {
+    "grid": keras_tuner.GridSearch,
+    "random": keras_tuner.RandomSearch,
+    "bayesian": keras_tuner.BayesianOptimization,
+}
+
+
+def _score_names(metrics: Sequence[str]) -> list[str]:
+    return [log_name(m, k) for m in metrics for k in SCORE_KEYS[m]]
+
+
+def _positive_floats(name: str, values) -> list[float]:
+    values = [float(v) for v in values]
+    for v in values:
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be finite and >= 0; got {v!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} repeats a value: {values}")
+    return values
+
+
+class ObjectiveMix(keras.callbacks.Callback):
+    """Writes ``score - weight * reconstruction_loss / N`` into the logs.
+
+    Must come after the ``DisentanglementCallback`` that logs ``score``.
+
+    Args:
+        score: str. A log name such as ``beta_vae_eval_accuracy``.
+        reconstruction_weight: float. Weight of the per-pixel distortion.
+        input_size: int. Pixels per image N.
+        name: str. Log name of the mix. Defaults to "objective_mix".
+    """
+
+    def __init__(self, score: str, reconstruction_weight: float,
+                 input_size: int, name: str = MIX_NAME):
+        super().__init__()
+        self.score = score
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.input_size = int(input_size)
+        self.name = name
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self.score not in logs:
+            return
+        logs[self.name] = float(logs[self.score]) - (
+            self.reconstruction_weight
+            * float(logs["reconstruction_loss"]) / self.input_size
+        )
+
+
+class BetaVAEHyperModel(keras_tuner.HyperModel):
+    """beta-VAE with beta (and optionally M, C_max) as hyperparameters.
+
+    Give exactly one of ``betas``, ``normalized_betas`` (hp.Choice over the
+    listed values) or ``beta_range`` (hp.Float, log sampling).
+
+    Args:
+        data: GroundTruthData or str. Training data and ground truth of the
+            metrics (a name for ``keras_bvae.datasets.get_data``).
+        betas: sequence of float or None. Raw betas to choose from.
+        normalized_betas: sequence of float or None. beta * M / N values.
+        beta_range: (low, high) or None. Raw beta range, log-uniform.
+        latent_dims: int or sequence of int. Latent size(s) M; several
+            make "latent_dim" a hyperparameter. Defaults to 10.
+        capacity_max: None or sequence of float. C_max choices (Burgess et
+            al. 2018; beta is then unused by the loss). Defaults to None.
+        capacity_steps, capacity_gamma: the capacity schedule's settings.
+        architecture, likelihood, batch_size, learning_rate: as in
+            ``TrainConfig``.
+        steps_per_epoch: int. Training steps per epoch; the number of
+            epochs is ``search(epochs=...)``. Defaults to 500.
+        metrics: sequence of str. Metrics of the callback. Defaults to
+            ("beta_vae",).
+        protocol: str. Metric protocol. Defaults to "quick".
+        metric_settings: dict or None. Protocol overrides.
+        score: str. The log name the objective uses. Defaults to the first
+            score of the first metric (``beta_vae_train_accuracy`` is
+            skipped in favour of ``beta_vae_eval_accuracy``).
+        reconstruction_weight: float. If > 0, the objective is
+            ``objective_mix`` (module docstring). Defaults to 0.
+        seed: int. Seed of weights, data order and noise (the same for
+            every trial, so trials differ only by hyperparameters) and of
+            the metrics. Defaults to 0.
+        every_n_epochs: int. Score every N epochs. Defaults to 1.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        betas: Sequence[float] | None = None,
+        normalized_betas: Sequence[float] | None = None,
+        beta_range: tuple[float, float] | None = None,
+        latent_dims: int | Sequence[int] = 10,
+        capacity_max: Sequence[float] | None = None,
+        capacity_steps: int = 10_000,
+        capacity_gamma: float = 1000.0,
+        architecture: str = "burgess",
+        likelihood: str = "bernoulli",
+        batch_size: int = 64,
+        learning_rate: float = 5e-4,
+        steps_per_epoch: int = 500,
+        metrics: Sequence[str] = ("beta_vae",),
+        protocol: str = "quick",
+        metric_settings: dict | None = None,
+        score: str | None = None,
+        reconstruction_weight: float = 0.0,
+        seed: int = 0,
+        every_n_epochs: int = 1,
+        name: str | None = None,
+    ):
+        super().__init__(name=name, tunable=True)
+        given = [v is not None for v in (betas, normalized_betas, beta_range)]
+        if sum(given) != 1:
+            raise ValueError(
+                "give exactly one of betas, normalized_betas and beta_range; "
+                f"got betas={betas!r}, normalized_betas={normalized_betas!r}, "
+                f"beta_range={beta_range!r}"
+            )
+        if isinstance(data, str):
+            data = get_data(data)
+        self.data = data
+        self.betas = None if betas is None else _positive_floats(
+            "betas", betas)
+        self.normalized_betas = None if normalized_betas is None else (
+            _positive_floats("normalized_betas", normalized_betas))
+        if beta_range is not None:
+            low, high = (float(v) for v in beta_range)
+            if not (0 < low < high and math.isfinite(high)):
+                raise ValueError(
+                    f"beta_range must be (low, high) with 0 < low < high; "
+                    f"got {beta_range!r}"
+                )
+            beta_range = (low, high)
+        self.beta_range = beta_range
+        if isinstance(latent_dims, int):
+            latent_dims = [latent_dims]
+        self.latent_dims = [int(m) for m in latent_dims]
+        if not self.latent_dims or min(self.latent_dims) < 1:
+            raise ValueError(
+                f"latent_dims must be integers >= 1; got {latent_dims!r}"
+            )
+        self.capacity_max = None if capacity_max is None else (
+            _positive_floats("capacity_max", capacity_max))
+        self.metrics = tuple(metrics)
+        unknown = [m for m in self.metrics if m not in SCORE_KEYS]
+        if unknown or not self.metrics:
+            raise ValueError(
+                f"unknown metrics {unknown or self.metrics!r}; choose from "
+                f"{sorted(SCORE_KEYS)}"
+            )
+        names = _score_names(self.metrics)
+        if score is None:
+            score = next(
+                (n for n in names if not n.endswith("train_accuracy")),
+                names[0],
+            )
+        if score not in names:
+            raise ValueError(
+                f"score {score!r} is not logged by metrics {self.metrics}; "
+                f"choose from {names}"
+            )
+        self.score = score
+        if not (math.isfinite(reconstruction_weight)
+                and reconstruction_weight >= 0):
+            raise ValueError(
+                "reconstruction_weight must be finite and >= 0; got "
+                f"{reconstruction_weight!r}"
+            )
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.protocol = protocol
+        self.metric_settings = metric_settings
+        self.every_n_epochs = int(every_n_epochs)
+        # Validates the training settings once, with TrainConfig's messages.
+        self._base = TrainConfig(
+            architecture=architecture,
+            likelihood=likelihood,
+            latent_dim=self.latent_dims[0],
+            capacity_steps=capacity_steps,
+            capacity_gamma=capacity_gamma,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            steps_per_epoch=steps_per_epoch,
+            seed=seed,
+        )
+
+    @property
+    def objective(self) -> keras_tuner.Objective:
+        """What the tuner maximises: the score or ``objective_mix``."""
+        name = MIX_NAME if self.reconstruction_weight > 0 else self.score
+        return keras_tuner.Objective(name, direction="max")
+
+    def config_for(self, hp: keras_tuner.HyperParameters) -> TrainConfig:
+        """The TrainConfig of one trial's hyperparameter values."""
+        if len(self.latent_dims) > 1:
+            latent_dim = hp.Choice("latent_dim", self.latent_dims)
+        else:
+            latent_dim = self.latent_dims[0]
+        beta = normalized = None
+        if self.betas is not None:
+            beta = hp.Choice("beta", self.betas)
+        elif self.normalized_betas is not None:
+            normalized = hp.Choice("normalized_beta", self.normalized_betas)
+        else:
+            beta = hp.Float("beta", *self.beta_range, sampling="log")
+        capacity = None
+        if self.capacity_max is not None:
+            capacity = hp.Choice("capacity_max", self.capacity_max)
+        base = self._base
+        return TrainConfig(
+            output_dir="",
+            architecture=base.architecture,
+            likelihood=base.likelihood,
+            latent_dim=int(latent_dim),
+            beta=beta,
+            normalized_beta=normalized,
+            capacity_max=capacity,
+            capacity_steps=base.capacity_steps,
+            capacity_gamma=base.capacity_gamma,
+            batch_size=base.batch_size,
+            learning_rate=base.learning_rate,
+            steps_per_epoch=base.steps_per_epoch,
+            seed=base.seed,
+        )
+
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        return build_model(self.config_for(hp), self.data.observation_shape)
+
+    def fit(self, hp, model, *args, epochs: int = 1, callbacks=(),
+            verbose: int | str = 0, **kwargs):
+        """Trains ``model`` on the data; returns its History.
+
+        ``epochs``, ``callbacks`` and ``verbose`` come from
+        ``tuner.search(...)``; other arguments are ignored (the data is
+        the HyperModel's).
+        """
+        config = self.config_for(hp)
+        scorer = DisentanglementCallback(
+            self.data,
+            metrics=self.metrics,
+            protocol=self.protocol,
+            every_n_epochs=self.every_n_epochs,
+            seed=config.seed,
+            settings=self.metric_settings,
+            verbose=0,
+        )
+        own = [scorer]
+        if self.reconstruction_weight > 0:
+            size = math.prod(self.data.observation_shape)
+            own.append(
+                ObjectiveMix(self.score, self.reconstruction_weight, size)
+            )
+        dataset = make_dataset(
+            self.data,
+            config.batch_size,
+            seed=config.seed,
+            steps=int(epochs) * config.steps_per_epoch,
+        )
+        return model.fit(
+            dataset,
+            epochs=int(epochs),
+            steps_per_epoch=config.steps_per_epoch,
+            callbacks=[*own, *list(callbacks or [])],
+            verbose=verbose,
+        )
+
+
+def distributed_role() -> str | None:
+    """"chief", "worker" or None (local), from Keras Tuner's variables.
+
+    Raises:
+        ValueError: KERASTUNER_ORACLE_IP is set without the port or id.
+    """
+    if "KERASTUNER_ORACLE_IP" not in os.environ:
+        return None
+    missing = [
+        name for name in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
+        if name not in os.environ
+    ]
+    if missing:
+        raise ValueError(
+            "KERASTUNER_ORACLE_IP is set but not " + ", ".join(missing)
+        )
+    return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else (
+        "worker"
+    )
+
+
+def make_tuner(
+    hypermodel: BetaVAEHyperModel,
+    algorithm: str = "grid",
+    directory: str = "tuning",
+    project_name: str = "beta_vae",
+    max_trials: int | None = None,
+    overwrite: bool = False,
+    seed: int = 0,
+    **kwargs,
+) -> keras_tuner.Tuner:
+    """A Keras Tuner over ``hypermodel`` with its objective.
+
+    Args:
+        hypermodel: BetaVAEHyperModel.
+        algorithm: str. "grid" (every combination), "random" or
+            "bayesian". Defaults to "grid".
+        directory, project_name: where trials are stored (shared by the
+            chief and the workers in distributed mode).
+        max_trials: int or None. Trial limit (None: the whole grid; random
+            and bayesian need one).
+        overwrite: bool. Start over instead of resuming. Defaults to False.
+        seed: int. The search algorithm's seed.
+        **kwargs: passed to the Keras Tuner class.
+    """
+    try:
+        tuner_class = _TUNERS[algorithm]
+    except KeyError:
+        raise ValueError(
+            f"unknown algorithm {algorithm!r}; choose from {sorted(_TUNERS)}"
+        ) from None
+    if max_trials is None and algorithm != "grid":
+        raise ValueError(f"algorithm {algorithm!r} needs max_trials")
+    return tuner_class(
+        hypermodel=hypermodel,
+        objective=hypermodel.objective,
+        max_trials=max_trials,
+        directory=directory,
+        project_name=project_name,
+        overwrite=overwrite,
+        seed=seed,
+        **kwargs,
+    )
+
+
+def tune(
+    hypermodel: BetaVAEHyperModel,
+    epochs: int = 1,
+    verbose: int | str = 0,
+    **tuner_kwargs,
+) -> keras_tuner.Tuner:
+    """Runs ``make_tuner(hypermodel, **tuner_kwargs).search(epochs=...)``.
+
+    Locally, and in a distributed worker, trials are trained here; in the
+    distributed chief this serves the oracle until every trial is done.
+    Returns the tuner (``tuner.get_best_hyperparameters()``,
+    ``tuner.oracle.get_best_trials()``).
+    """
+    distributed_role()  # checks the environment variables
+    tuner = make_tuner(hypermodel, **tuner_kwargs)
+    tuner.search(epochs=epochs, verbose=verbose)
+    return tuner
