@@ -6,12 +6,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support import blob_images as _blob_images
 
 from keras_bvae import BetaVAE
 from keras_bvae.objectives import ObjectiveInputs
-
-
-from support import blob_images as _blob_images
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@ child process, which cannot use fixtures."""
 
 import numpy as np
 
+from keras_bvae.datasets.base import GroundTruthData, check_factors
+
 
 def blob_images(num: int, seed: int = 0, size: int = 64) -> np.ndarray:
     """Binary squares of random size and position: (num, size, size, 1)."""
@@ -13,3 +15,29 @@ def blob_images(num: int, seed: int = 0, size: int = 64) -> np.ndarray:
         top, left = rng.integers(0, size - side, 2)
         images[i, top : top + side, left : left + side, 0] = 1.0
     return images
+
+
+
+class Squares(GroundTruthData):
+    """Ground truth of two factors: a square at one of grid x grid places.
+
+    Args:
+        grid: int. Positions per axis. Defaults to 4.
+        step: int. Pixels between positions. Defaults to 16.
+        side: int. Side of the square. Defaults to 16.
+    """
+
+    factor_names = ("x", "y")
+    observation_shape = (64, 64, 1)
+
+    def __init__(self, grid: int = 4, step: int = 16, side: int = 16):
+        self.factor_sizes = (grid, grid)
+        self.step, self.side = step, side
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        factors = check_factors(factors, self.factor_sizes)
+        images = np.zeros((len(factors), 64, 64, 1), np.float32)
+        step, side = self.step, self.side
+        for i, (x, y) in enumerate(factors):
+            images[i, step * y : step * y + side, step * x : step * x + side] = 1
+        return images

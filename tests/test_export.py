@@ -106,7 +106,7 @@ _TF_ONLY_SCRIPT = textwrap.dedent(
 )
 
 
-def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images, 
+def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images,
     model, exported, tmp_path
 ):
     rng = np.random.default_rng(0)

@@ -13,8 +13,8 @@ import zipfile
 import keras
 import numpy as np
 import pytest
-from support import blob_images as make_blobs
 import tensorflow as tf
+from support import blob_images as make_blobs
 
 import keras_bvae
 from keras_bvae import cli
@@ -24,9 +24,13 @@ from keras_bvae.callbacks import (
     LatentTraversalCallback,
     TrainingBackup,
 )
-from keras_bvae.datasets import DSpritesSimulator, check_factors, get_data
+from keras_bvae.datasets import (
+    DSpritesSimulator,
+    check_factors,
+    get_data,
+    make_dataset,
+)
 from keras_bvae.model import BetaVAE
-from keras_bvae.datasets import make_dataset
 from keras_bvae.runs.train import TrainConfig, train
 
 SHAPE = (16, 16, 1)

@@ -8,7 +8,7 @@ import pytest
 from keras_bvae.datasets.simulator import DSpritesSimulator
 
 GIF = (
-    Path(__file__).resolve().parents[2]
+    Path(__file__).resolve().parents[3]
     / "shared/reference/dsprites/dsprites.gif"
 )
 

@@ -10,7 +10,7 @@ import time
 
 import keras_tuner
 import pytest
-from test_sweep import Squares
+from support import Squares
 
 from keras_bvae.runs import tuning
 
@@ -130,7 +130,7 @@ WORKER_SCRIPT = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, {tests!r})
     from test_tuning import toy_hypermodel
-    from keras_bvae import tuning
+    from keras_bvae.runs import tuning
 
     hm = toy_hypermodel({betas!r}, steps=3, reconstruction_weight=20.0)
     tuner = tuning.make_tuner(hm, "grid", directory={directory!r},
@@ -169,7 +169,7 @@ def test_distributed_chief_and_two_workers_on_loopback(tmp_path):
     betas = [500.0, 0.1, 2.0, 50.0]
     script = tmp_path / "tune.py"
     script.write_text(WORKER_SCRIPT.format(
-        tests=os.path.dirname(__file__), betas=betas,
+        tests=os.path.dirname(os.path.abspath(__file__)), betas=betas,
         directory=str(tmp_path / "tuning")))
     port = free_loopback_port()
     base_env = {

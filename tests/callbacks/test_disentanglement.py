@@ -5,26 +5,10 @@ import csv
 import keras
 import numpy as np
 import pytest
+from support import Squares
 
 from keras_bvae import BetaVAE
 from keras_bvae.callbacks import DisentanglementCallback
-from keras_bvae.datasets.base import GroundTruthData, check_factors
-
-
-class Squares(GroundTruthData):
-    """A 12x12 square at one of 6 x 6 grid positions: two factors."""
-
-    factor_names = ("x", "y")
-    factor_sizes = (6, 6)
-    observation_shape = (64, 64, 1)
-
-    def sample_observations_from_factors(self, factors, rng=None):
-        factors = check_factors(factors, self.factor_sizes)
-        images = np.zeros((len(factors), 64, 64, 1), np.float32)
-        for i, (x, y) in enumerate(factors):
-            images[i, 8 * y:8 * y + 12, 8 * x:8 * x + 12] = 1.0
-        return images
-
 
 SMALL = {"num_train": 20, "num_eval": 10, "batch_size": 4}
 
@@ -33,7 +17,7 @@ def test_scores_reach_history_and_csv_logger(blob_images, tmp_path):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(
-        Squares(), metrics=["beta_vae", "mig"], every_n_epochs=1,
+        Squares(grid=6, step=8, side=12), metrics=["beta_vae", "mig"], every_n_epochs=1,
         settings={"beta_vae": SMALL, "mig": {"num_train": 40}}, verbose=0,
     )
     csv_path = tmp_path / "history.csv"
@@ -59,7 +43,7 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
     from keras_bvae.runs.train import TrainConfig, train
 
     callback = DisentanglementCallback(
-        Squares(), metrics=["mig"], every_n_epochs=2,
+        Squares(grid=6, step=8, side=12), metrics=["mig"], every_n_epochs=2,
         settings={"num_train": 40}, verbose=0,
     )
     assert callback.log_keys == ("mig",)
@@ -68,7 +52,7 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
         batch_size=8, epochs=2, steps_per_epoch=2, backup_every=100,
     )
     _, history = train(config, callbacks=[callback], verbose=0,
-                       data=Squares())
+                       data=Squares(grid=6, step=8, side=12))
     with open(tmp_path / "history.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2
@@ -82,7 +66,7 @@ def test_every_n_epochs_and_final_protocol(blob_images, capsys):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(
-        Squares(), metrics="beta_vae", every_n_epochs=2,
+        Squares(grid=6, step=8, side=12), metrics="beta_vae", every_n_epochs=2,
         final_protocol="quick", settings=SMALL,
     )
     history = model.fit(blob_images(8), batch_size=8, epochs=3, verbose=0,
@@ -104,7 +88,7 @@ def test_every_n_epochs_and_final_protocol(blob_images, capsys):
 )
 def test_bad_settings_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        DisentanglementCallback(Squares(), **kwargs)
+        DisentanglementCallback(Squares(grid=6, step=8, side=12), **kwargs)
 
 
 def test_bad_data_raises():

@@ -5,27 +5,13 @@ import os
 
 import numpy as np
 import pytest
+from support import Squares
 
 from keras_bvae.runs import sweep, sweep_plots
 from keras_bvae.runs import train as training
 from keras_bvae.cli import main
 from keras_bvae.datasets.base import GroundTruthData, check_factors
 from keras_bvae.runs.train import TrainConfig
-
-
-class Squares(GroundTruthData):
-    """A 16x16 square at one of 4 x 4 grid positions: two factors."""
-
-    factor_names = ("x", "y")
-    factor_sizes = (4, 4)
-    observation_shape = (64, 64, 1)
-
-    def sample_observations_from_factors(self, factors, rng=None):
-        factors = check_factors(factors, self.factor_sizes)
-        images = np.zeros((len(factors), 64, 64, 1), np.float32)
-        for i, (x, y) in enumerate(factors):
-            images[i, 16 * y:16 * y + 16, 16 * x:16 * x + 16] = 1.0
-        return images
 
 
 TINY = TrainConfig(
