@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint clean
 
-$(STAMP): setup.cfg pyproject.toml
+# setup.cfg declares the supported ranges; constraints.txt pins the exact
+# versions the test suite is run with, and this installs those.
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,notebooks,tuner]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,notebooks,tuner]"
 	touch $(STAMP)
 
 # The main job: train a beta-VAE on the procedural dSprites simulator
