@@ -34,6 +34,10 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import machine_tag, print_machine  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_STEP_SECONDS = 0.15
 TRAIN_BATCH = 64
@@ -87,10 +91,14 @@ def main(argv=None) -> None:
         cores = len(os.sched_getaffinity(0))
     else:
         cores = os.cpu_count()
+    info = print_machine()
     simulator = _load_datasets_only()
     sim = simulator.DSpritesSimulator()
     need = TRAIN_BATCH / TRAIN_STEP_SECONDS
-    print(f"cores used: {cores}; numpy {np.__version__}")
+    print(
+        f"cores used: {cores}; numpy {np.__version__}; "
+        f"machine: {machine_tag(info)}"
+    )
     print(
         f"training consumes {need:.0f} images/s (assumed: batch "
         f"{TRAIN_BATCH} per {TRAIN_STEP_SECONDS} s train step)"

@@ -49,6 +49,7 @@ Needs the optional ``benchmarks`` extra (``torch``).
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import sys
@@ -61,9 +62,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import (  # noqa: E402
     format_table,
+    machine_tag,
     matmul_gflops,
     median,
     numpy_matmul_gflops,
+    print_machine,
     train_flops_per_example,
 )
 
@@ -735,7 +738,12 @@ def main(argv=None) -> None:
         help="instead of timing, profile STEPS keras_bvae fit steps "
         "(in-memory data) and print the op time by op type",
     )
+    parser.add_argument(
+        "--json", default=None, metavar="PATH",
+        help="also write the summary and the machine to this JSON file",
+    )
     args = parser.parse_args(argv)
+    machine = print_machine()
     if args.profile:
         for arch in args.arch:
             _profile_arch(arch, args)
@@ -755,8 +763,10 @@ def main(argv=None) -> None:
         f"interleaved rounds (order reversed every other round)"
     )
     summary = []
+    records = []
     for arch in args.arch:
         got = _run_arch(arch, args)
+        records.append({"arch": arch, **got})
         if "best" not in got:
             continue
         summary.append([
@@ -770,12 +780,21 @@ def main(argv=None) -> None:
         ])
     if summary:
         print()
+        print(f"machine: {machine_tag(machine)}")
         print(format_table(
             ["arch", "keras_bvae", "torch matched", "torch fastest",
              "ratio matched", "ratio fastest", "ratio per CPU-s",
              "keras/ceiling", "torch/ceiling"],
             summary,
         ))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({
+                "machine": machine,
+                "argv": sys.argv[1:] if argv is None else list(argv),
+                "results": records,
+            }, f, indent=2, sort_keys=True)
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":
