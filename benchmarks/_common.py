@@ -115,7 +115,11 @@ def layer_costs(model) -> list[LayerCost]:
             in_shape = layer.input.shape
             k_h, k_w = layer.kernel_size
             macs = (
-                in_shape[1] * in_shape[2] * k_h * k_w * in_shape[3]
+                in_shape[1]
+                * in_shape[2]
+                * k_h
+                * k_w
+                * in_shape[3]
                 * layer.filters
             )
         elif isinstance(layer, layers.Conv2D):
@@ -179,9 +183,7 @@ def median(values: Sequence[float]) -> float:
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     """A plain fixed-width text table."""
-    cells = [[str(h) for h in header]] + [
-        [str(c) for c in row] for row in rows
-    ]
+    cells = [[str(h) for h in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -269,7 +271,10 @@ def onednn_report(timeout: float = 120.0) -> dict:
     try:
         done = subprocess.run(
             [sys.executable, "-c", _ONEDNN_PROBE],
-            env=env, capture_output=True, text=True, timeout=timeout,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return {"isa": "probe timed out", "conv": "probe timed out"}
@@ -279,8 +284,9 @@ def onednn_report(timeout: float = 120.0) -> dict:
     isa = conv = None
     for line in done.stdout.splitlines():
         fields = line.split(",")
-        if not fields or not fields[0].startswith(("onednn_verbose",
-                                                   "dnnl_verbose")):
+        if not fields or not fields[0].startswith(
+            ("onednn_verbose", "dnnl_verbose")
+        ):
             continue
         if "info" in fields and any(f.startswith("isa:") for f in fields):
             isa = line.split("isa:", 1)[1].strip()
@@ -299,7 +305,9 @@ def torch_cpu_capability(timeout: float = 120.0) -> str | None:
     try:
         done = subprocess.run(
             [sys.executable, "-c", code],
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return "probe timed out"
@@ -354,15 +362,21 @@ def machine_tag(info: dict) -> str:
 def print_machine(probe: bool = True) -> dict:
     """Prints the machine block every benchmark starts with; returns it."""
     info = machine_info(probe=probe)
-    print(f"machine: {info['cpu']}; {info['cpus']} CPUs "
-          f"({info['cpus_usable']} usable by this process); ISA class "
-          f"{info['isa_class']} (/proc/cpuinfo flags)")
+    print(
+        f"machine: {info['cpu']}; {info['cpus']} CPUs "
+        f"({info['cpus_usable']} usable by this process); ISA class "
+        f"{info['isa_class']} (/proc/cpuinfo flags)"
+    )
     if probe:
-        print(f"machine: oneDNN in TF: isa {info['onednn_isa']}; "
-              f"stride-2 conv kernel {info['onednn_conv']}")
+        print(
+            f"machine: oneDNN in TF: isa {info['onednn_isa']}; "
+            f"stride-2 conv kernel {info['onednn_conv']}"
+        )
         if "torch_cpu_capability" in info:
-            print("machine: torch.backends.cpu.get_cpu_capability() = "
-                  f"{info['torch_cpu_capability']}")
+            print(
+                "machine: torch.backends.cpu.get_cpu_capability() = "
+                f"{info['torch_cpu_capability']}"
+            )
     env = ", ".join(f"{k}={v}" for k, v in info["env"].items())
     print(f"machine: {env or 'no ONEDNN/ATEN/TF oneDNN variable set'}")
     print("machine: " + json.dumps(info, sort_keys=True))
