@@ -267,7 +267,18 @@ class BetaVAE(keras.Model):
         self.elbo_tracker.update_state(terms["elbo"])
         for i, tracker in enumerate(self.kl_dim_trackers):
             tracker.update_state(terms["kl_per_dim"][i])
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if (
+            isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode()
+        ):
+            # Keras (3.15) averages the logs of several workers with
+            # strategy.reduce("MEAN", value, axis=0), which fails on
+            # scalars (tensorflow/tensorflow#72388): an axis of length 1
+            # makes it the mean over replicas, and the logs scalars again.
+            logs = {name: tf.reshape(v, [1]) for name, v in logs.items()}
+        return logs
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
