@@ -9,26 +9,29 @@ Public API:
     load                    load a .keras file, run folder or export
     sweep                   beta x latent size x seed sweeps and figures
     tuning                  Keras Tuner integration (import keras_bvae.tuning)
+
+Importing the package imports nothing else and changes no environment
+variable: each name above is imported on first use (PEP 562), so a program
+(``python -m keras_bvae``) can configure TensorFlow before it is loaded.
 """
 
-import os as _os
-
-_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from keras_bvae import (  # noqa: E402
-    callbacks,
-    datasets,
-    disentanglement,
-    export,
-    plotting,
-    sweep,
-)
-from keras_bvae.loading import load  # noqa: E402
-from keras_bvae.model import BetaVAE  # noqa: E402
-from keras_bvae.objectives import CapacitySchedule, normalized_beta  # noqa: E402
+import importlib
 
 __version__ = "0.1.0"
+
+# name -> (module, attribute); None: the module itself
+_LAZY = {
+    "BetaVAE": ("keras_bvae.model", "BetaVAE"),
+    "CapacitySchedule": ("keras_bvae.objectives", "CapacitySchedule"),
+    "normalized_beta": ("keras_bvae.objectives", "normalized_beta"),
+    "load": ("keras_bvae.loading", "load"),
+    "callbacks": ("keras_bvae.callbacks", None),
+    "datasets": ("keras_bvae.datasets", None),
+    "disentanglement": ("keras_bvae.disentanglement", None),
+    "export": ("keras_bvae.export", None),
+    "plotting": ("keras_bvae.plotting", None),
+    "sweep": ("keras_bvae.sweep", None),
+}
 
 __all__ = [
     "BetaVAE",
@@ -43,3 +46,17 @@ __all__ = [
     "sweep",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'keras_bvae' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
