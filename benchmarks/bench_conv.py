@@ -17,6 +17,9 @@ whose input is the data), in three formulations:
   with no zero taps;
 - ``nchw``: ``native`` in channels-first layout (inputs and outputs
   NCHW, as a whole channels-first network would keep them);
+- ``col2im`` (transposed convs only): each input pixel times all 16
+  kernel taps in one matrix product (B H W, C) x (C, 16 C_out), then each
+  output phase adds its four shifted tap planes (``depth_to_space``);
 - ``im2col``: the same stride-1 2x2 convolutions as one matrix product of
   four shifted slices (concatenated channels) with the rearranged kernel;
   the gradients of slices and concatenation are copies, not scatters.
@@ -60,7 +63,7 @@ LAYERS = [
     ("deconv3", "deconv", 16, 32, 32),
     ("logits", "deconv", 32, 32, 1),
 ]
-VARIANTS = ("native", "s2d", "im2col", "nchw")
+VARIANTS = ("native", "s2d", "im2col", "nchw", "col2im")
 
 
 def _ops():
@@ -92,7 +95,8 @@ def _ops():
         )
         k = conv_kernel_2x2(w)
         k = tf.reshape(k, (-1, k.shape[-1]))  # (a, b, p, q, c) x O
-        return tf.einsum("bhwk,ko->bhwo", cols, k)
+        y = tf.matmul(tf.reshape(cols, (-1, k.shape[0])), k)
+        return tf.reshape(y, (-1, n, n, k.shape[1]))
 
     def deconv_native(x, w):
         b, h, wd, _ = x.shape
@@ -137,8 +141,29 @@ def _ops():
         )
         k = deconv_kernel_2x2(w)
         k = tf.reshape(k, (-1, k.shape[-1]))
-        z = tf.einsum("bhwk,ko->bhwo", cols, k)
+        z = tf.matmul(tf.reshape(cols, (-1, k.shape[0])), k)
+        z = tf.reshape(z, (-1, n, n, k.shape[1]))
         return deconv_crop(z, x.shape[1], w.shape[2])
+
+    def deconv_col2im(x, w):
+        # Every input pixel times all 16 taps in one matmul, then each
+        # output phase sums its four shifted tap planes.
+        b, h, wd, c = x.shape
+        o = w.shape[2]
+        taps = tf.reshape(tf.transpose(w, (3, 0, 1, 2)), (c, 16 * o))
+        z = tf.matmul(tf.reshape(x, (-1, c)), taps)
+        z = tf.pad(tf.reshape(z, (b, h, wd, 16 * o)), pad1)
+        phases = []
+        for p in (0, 1):
+            for q in (0, 1):
+                total = 0.0
+                for a in (0, 1):
+                    for bb in (0, 1):
+                        t, u = p + a, q + bb  # padded offsets
+                        k = (krow[p][a] * 4 + krow[q][bb]) * o
+                        total += z[:, t : t + h, u : u + wd, k : k + o]
+                phases.append(total)
+        return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
 
     # Channels-first: x and dy arrive as NCHW (the layout a whole
     # channels-first network would keep), y and dx leave as NCHW.
@@ -162,6 +187,7 @@ def _ops():
             "s2d": deconv_s2d,
             "im2col": deconv_im2col,
             "nchw": deconv_nchw,
+            "col2im": deconv_col2im,
         },
     }
 
@@ -188,7 +214,7 @@ def _worker(rounds: int, seconds: float) -> dict:
             rng.standard_normal((BATCH, out, out, c_out)), "float32"
         )
         first = name == "conv1"
-        for variant in VARIANTS:
+        for variant in ops[kind]:
             fn = ops[kind][variant]
 
             @tf.function
@@ -208,7 +234,7 @@ def _worker(rounds: int, seconds: float) -> dict:
             w,
             tf.transpose(dy, (0, 3, 1, 2)),
         )
-        for variant in VARIANTS[1:]:
+        for variant in list(ops[kind])[1:]:
             if variant == "nchw":
                 got = [t.numpy() for t in steps[name, variant](*nchw)]
                 got[0] = got[0].transpose(0, 2, 3, 1)
@@ -222,10 +248,11 @@ def _worker(rounds: int, seconds: float) -> dict:
             )
         steps[name] = (x, w, dy)
         steps[name, "nchw input"] = nchw
-    times = {f"{n} {v}": [] for n, *_ in LAYERS for v in VARIANTS}
+    times = {f"{n} {v}": [] for n, kind, *_ in LAYERS for v in ops[kind]}
     for r in range(rounds):
-        for name, *_ in LAYERS:
-            order = VARIANTS if r % 2 == 0 else VARIANTS[::-1]
+        for name, kind, *_ in LAYERS:
+            order = list(ops[kind])
+            order = order if r % 2 == 0 else order[::-1]
             for variant in order:
                 x, w, dy = steps[
                     (name, "nchw input") if variant == "nchw" else name
@@ -287,14 +314,18 @@ def main(argv=None) -> None:
         print()
         print(f"ONEDNN_MAX_CPU_ISA={isa}: {machine_tag(info)}")
         med = {k: statistics.median(v) for k, v in entry["ms"].items()}
+        # A layer a formulation does not apply to counts at its native time.
         rows, totals = [], dict.fromkeys(VARIANTS, 0.0)
         for name, *_ in LAYERS:
             row = [name]
             for variant in VARIANTS:
-                ms = med[f"{name} {variant}"]
-                totals[variant] += ms
-                row.append(f"{ms:.3f}")
+                ms = med.get(f"{name} {variant}")
+                totals[variant] += med[f"{name} native"] if ms is None else ms
+                row.append("-" if ms is None else f"{ms:.3f}")
             for variant in VARIANTS[1:]:
+                if f"{name} {variant}" not in med:
+                    row.append("-")
+                    continue
                 ratio = med[f"{name} native"] / med[f"{name} {variant}"]
                 err = entry["errors"][f"{name} {variant}"]
                 row.append(f"{ratio:.2f}x ({err:.0e})")
