@@ -42,6 +42,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from _common import print_machine  # noqa: E402
 
 from keras_bvae.datasets.base import (  # noqa: E402
     GroundTruthData,
@@ -150,6 +151,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    print_machine()
 
     import tensorflow as tf
 

@@ -10,10 +10,9 @@ Prints, on one CPU core (affinity pinned, BLAS/OpenMP threads 1):
 
 Targets (issue 3): >= 20,000 images/s; all images in < 60 s and <= 500 MB.
 
-The package's top-level ``keras_bvae/__init__`` imports TensorFlow and Keras
-(several hundred MB before any data exists), so this script loads only
-``keras_bvae.datasets`` (which does not import TensorFlow) to measure the
-simulator's own footprint.
+``keras_bvae`` imports its submodules lazily and ``keras_bvae.datasets``
+does not import TensorFlow, so the memory measured is the simulator's own
+(the tf.data pipeline part imports TensorFlow afterwards).
 
     python benchmarks/bench_simulator.py [--images 100000] [--no-materialize]
 """
@@ -29,25 +28,15 @@ import argparse  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import types  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import machine_tag, print_machine  # noqa: E402
+
 TRAIN_STEP_SECONDS = 0.15
 TRAIN_BATCH = 64
-
-
-def _load_datasets_only():
-    """Imports keras_bvae.datasets without running keras_bvae/__init__."""
-    if "keras_bvae" not in sys.modules:
-        pkg = types.ModuleType("keras_bvae")
-        pkg.__path__ = [str(ROOT / "keras_bvae")]
-        sys.modules["keras_bvae"] = pkg
-    from keras_bvae.datasets import simulator
-
-    return simulator
 
 
 def peak_rss_mb() -> float:
@@ -87,10 +76,15 @@ def main(argv=None) -> None:
         cores = len(os.sched_getaffinity(0))
     else:
         cores = os.cpu_count()
-    simulator = _load_datasets_only()
+    info = print_machine()
+    from keras_bvae.datasets import simulator  # no TensorFlow import
+
     sim = simulator.DSpritesSimulator()
     need = TRAIN_BATCH / TRAIN_STEP_SECONDS
-    print(f"cores used: {cores}; numpy {np.__version__}")
+    print(
+        f"cores used: {cores}; numpy {np.__version__}; "
+        f"machine: {machine_tag(info)}"
+    )
     print(
         f"training consumes {need:.0f} images/s (assumed: batch "
         f"{TRAIN_BATCH} per {TRAIN_STEP_SECONDS} s train step)"

@@ -49,6 +49,7 @@ Needs the optional ``benchmarks`` extra (``torch``).
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import sys
@@ -61,9 +62,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _common import (  # noqa: E402
     format_table,
+    machine_tag,
     matmul_gflops,
     median,
     numpy_matmul_gflops,
+    print_machine,
     train_flops_per_example,
 )
 
@@ -204,9 +207,10 @@ def _profile_fit(model, dataset, steps: int) -> dict:
                     continue  # executor and function-call containers
                 op_type = name.rsplit(":", 1)[1]
                 per_type[op_type] += event.duration_ps / 1e9  # ms
-    return {"wall_ms": 1e3 * wall / steps, "ops_ms": {
-        k: v / steps for k, v in per_type.items()
-    }}
+    return {
+        "wall_ms": 1e3 * wall / steps,
+        "ops_ms": {k: v / steps for k, v in per_type.items()},
+    }
 
 
 def _keras_worker(conn, cfg: dict) -> None:
@@ -229,8 +233,10 @@ def _keras_worker(conn, cfg: dict) -> None:
         _fused_loss_model(BetaVAE) if cfg["loss"] == "fused" else BetaVAE
     )
     model = model_class(
-        latent_dim=cfg["latent_dim"], architecture=cfg["arch"],
-        beta=cfg["beta"], seed=0,
+        latent_dim=cfg["latent_dim"],
+        architecture=cfg["arch"],
+        beta=cfg["beta"],
+        seed=0,
     )
     # What keras_bvae.runs.train compiles with; opt=keras: Keras's own Adam.
     from keras_bvae.optimizers import FusedAdam
@@ -294,12 +300,16 @@ def _keras_worker(conn, cfg: dict) -> None:
         timer = Timer(seconds)
         t0 = time.perf_counter()
         model.fit(
-            datasets[which], epochs=1, steps_per_epoch=1_000_000,
-            verbose=0, callbacks=[timer],
+            datasets[which],
+            epochs=1,
+            steps_per_epoch=1_000_000,
+            verbose=0,
+            callbacks=[timer],
         )
         total = time.perf_counter() - t0
         (b0, t_first, c_first), (b1, t_last, c_last) = (
-            timer.marks[0], timer.marks[-1]
+            timer.marks[0],
+            timer.marks[-1],
         )
         return {
             "images_per_s": (b1 - b0) * batch / (t_last - t_first),
@@ -322,13 +332,17 @@ def _keras_worker(conn, cfg: dict) -> None:
     b = tf.random.normal((MATMUL_N, MATMUL_N))
     for which in datasets:
         train(which, cfg["warmup_seconds"])
-    conn.send({
-        "flops": train_flops_per_example(costs),
-        "datasets": list(datasets),
-        "notes": notes,
-        "version": f"tensorflow {tf.__version__}, keras {keras.__version__}",
-        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
-    })
+    conn.send(
+        {
+            "flops": train_flops_per_example(costs),
+            "datasets": list(datasets),
+            "notes": notes,
+            "version": (
+                f"tensorflow {tf.__version__}, keras {keras.__version__}"
+            ),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+        }
+    )
     while True:
         cmd, kwargs = conn.recv()
         if cmd == "stop":
@@ -355,18 +369,24 @@ def _torch_model(arch: str, latent_dim: int):
         for i in range(4):
             convs += [nn.Conv2d(1 if i == 0 else 32, 32, 4, 2, 1), nn.ReLU()]
         encoder = nn.Sequential(
-            *convs, nn.Flatten(),
-            nn.Linear(32 * 4 * 4, 256), nn.ReLU(),
-            nn.Linear(256, 256), nn.ReLU(),
+            *convs,
+            nn.Flatten(),
+            nn.Linear(32 * 4 * 4, 256),
+            nn.ReLU(),
+            nn.Linear(256, 256),
+            nn.ReLU(),
             nn.Linear(256, 2 * latent_dim),
         )
         deconvs = []
         for _ in range(3):
             deconvs += [nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU()]
         decoder = nn.Sequential(
-            nn.Linear(latent_dim, 256), nn.ReLU(),
-            nn.Linear(256, 256), nn.ReLU(),
-            nn.Linear(256, 32 * 4 * 4), nn.ReLU(),
+            nn.Linear(latent_dim, 256),
+            nn.ReLU(),
+            nn.Linear(256, 256),
+            nn.ReLU(),
+            nn.Linear(256, 32 * 4 * 4),
+            nn.ReLU(),
             nn.Unflatten(1, (32, 4, 4)),
             *deconvs,
             nn.ConvTranspose2d(32, 1, 4, 2, 1),
@@ -374,14 +394,19 @@ def _torch_model(arch: str, latent_dim: int):
     elif arch == "higgins":
         encoder = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(64 * 64, 1200), nn.ReLU(),
-            nn.Linear(1200, 1200), nn.ReLU(),
+            nn.Linear(64 * 64, 1200),
+            nn.ReLU(),
+            nn.Linear(1200, 1200),
+            nn.ReLU(),
             nn.Linear(1200, 2 * latent_dim),
         )
         decoder = nn.Sequential(
-            nn.Linear(latent_dim, 1200), nn.Tanh(),
-            nn.Linear(1200, 1200), nn.Tanh(),
-            nn.Linear(1200, 1200), nn.Tanh(),
+            nn.Linear(latent_dim, 1200),
+            nn.Tanh(),
+            nn.Linear(1200, 1200),
+            nn.Tanh(),
+            nn.Linear(1200, 1200),
+            nn.Tanh(),
             nn.Linear(1200, 64 * 64),
             nn.Unflatten(1, (1, 64, 64)),
         )
@@ -406,7 +431,7 @@ def _torch_worker(conn, cfg: dict) -> None:
         np.ascontiguousarray(cfg["pool"].transpose(0, 3, 1, 2))
     )
     batches = [
-        pool[s:s + batch] for s in range(0, len(pool) - batch + 1, batch)
+        pool[s : s + batch] for s in range(0, len(pool) - batch + 1, batch)
     ]
 
     def step(x):
@@ -415,12 +440,15 @@ def _torch_worker(conn, cfg: dict) -> None:
         logvar = LOGVAR_LIMIT * torch.tanh(raw_logvar / LOGVAR_LIMIT)
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         logits = model["decoder"](z)
-        distortion = F.binary_cross_entropy_with_logits(
-            logits, x, reduction="sum"
-        ) / x.shape[0]
-        rate = 0.5 * (
-            torch.exp(logvar) + mean.square() - 1.0 - logvar
-        ).sum() / x.shape[0]
+        distortion = (
+            F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+            / x.shape[0]
+        )
+        rate = (
+            0.5
+            * (torch.exp(logvar) + mean.square() - 1.0 - logvar).sum()
+            / x.shape[0]
+        )
         loss = distortion + beta * rate
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -517,24 +545,34 @@ def _run_arch(arch: str, args) -> dict:
         "pipeline" if "pipeline" in keras_w.info["datasets"] else "memory"
     )
     # job name -> (worker, train kwargs)
-    jobs: dict[str, tuple[_Worker, dict]] = {"keras": (keras_w, {
-        "which": main_set,
-    })}
+    jobs: dict[str, tuple[_Worker, dict]] = {
+        "keras": (
+            keras_w,
+            {
+                "which": main_set,
+            },
+        )
+    }
     if main_set == "pipeline":
         jobs["keras memory"] = (keras_w, {"which": "memory"})
     for spec in args.keras_variant:
         cfg = {**base, **_parse_keras_variant(spec), "with_memory": False}
         worker = _Worker(_keras_worker, cfg)
-        which = "pipeline" if "pipeline" in worker.info["datasets"] else (
-            "memory"
+        which = (
+            "pipeline" if "pipeline" in worker.info["datasets"] else ("memory")
         )
         jobs[f"keras {spec}"] = (worker, {"which": which})
     torch_names = []
     for threads, passive in _torch_variants(args.torch, args.threads):
         name = f"torch {threads}t" + (" passive" if passive else "")
-        worker = _Worker(_torch_worker, {
-            **base, "torch_threads": threads, "omp_passive": passive,
-        })
+        worker = _Worker(
+            _torch_worker,
+            {
+                **base,
+                "torch_threads": threads,
+                "omp_passive": passive,
+            },
+        )
         jobs[name] = (worker, {})
         torch_names.append(name)
     matched = torch_names[0] if torch_names else None
@@ -571,9 +609,9 @@ def _run_arch(arch: str, args) -> dict:
         for name in torch_names:
             gflops[name].append(jobs[name][0].call("matmul"))
         if main_set == "pipeline":
-            pipeline_alone.append(keras_w.call(
-                "pipeline", which="pipeline", seconds=args.seconds
-            ))
+            pipeline_alone.append(
+                keras_w.call("pipeline", which="pipeline", seconds=args.seconds)
+            )
         rows.append(
             [r + 1, "forward" if r % 2 == 0 else "reverse"]
             + [f"{rates[n][-1]:.0f}" for n in names]
@@ -581,11 +619,14 @@ def _run_arch(arch: str, args) -> dict:
         )
     for worker in {id(w): w for w, _ in jobs.values()}.values():
         worker.stop()
-    print(format_table(
-        ["round", "order"] + [f"{n} img/s" for n in names]
-        + ["matmul GFLOP/s"],
-        rows,
-    ))
+    print(
+        format_table(
+            ["round", "order"]
+            + [f"{n} img/s" for n in names]
+            + ["matmul GFLOP/s"],
+            rows,
+        )
+    )
     med = {n: median(v) for n, v in rates.items()}
     ceiling_gflops = max(median(v) for v in gflops.values())
     ceiling = ceiling_gflops * 1e9 / flops
@@ -630,10 +671,13 @@ def _run_arch(arch: str, args) -> dict:
             f"{median(call_rates['keras']):.0f}, {best_torch} "
             f"{median(call_rates[best_torch]):.0f} images/s"
         )
-        result.update({
-            "matched": med[matched], "best": med[best_torch],
-            "best_name": best_torch,
-        })
+        result.update(
+            {
+                "matched": med[matched],
+                "best": med[best_torch],
+                "best_name": best_torch,
+            }
+        )
     print(
         f"[{arch}] matmul {MATMUL_N}^2 fp32 GFLOP/s (best call): "
         + ", ".join(f"{n} {median(v):.0f}" for n, v in gflops.items())
@@ -641,7 +685,8 @@ def _run_arch(arch: str, args) -> dict:
         f"{ceiling:.0f} images/s; keras_bvae at {keras_med / ceiling:.0%}"
         + (
             f", {result['best_name']} at {result['best'] / ceiling:.0%}"
-            if torch_names else ""
+            if torch_names
+            else ""
         )
         + " of it"
     )
@@ -659,12 +704,20 @@ def _run_arch(arch: str, args) -> dict:
 
 def _profile_arch(arch: str, args, top: int = 15) -> None:
     cfg = {
-        "arch": arch, "batch_size": args.batch_size,
-        "latent_dim": args.latent_dim, "beta": args.beta, "lr": 1e-3,
-        "threads": args.threads, "inter_op": args.inter_op_threads,
-        "onednn": args.onednn, "jit_compile": args.jit_compile,
-        "steps_per_execution": args.steps_per_execution, "data": "memory",
-        "loss": "tfp", "opt": "default", "with_memory": True,
+        "arch": arch,
+        "batch_size": args.batch_size,
+        "latent_dim": args.latent_dim,
+        "beta": args.beta,
+        "lr": 1e-3,
+        "threads": args.threads,
+        "inter_op": args.inter_op_threads,
+        "onednn": args.onednn,
+        "jit_compile": args.jit_compile,
+        "steps_per_execution": args.steps_per_execution,
+        "data": "memory",
+        "loss": "tfp",
+        "opt": "default",
+        "with_memory": True,
         "warmup_seconds": args.warmup_seconds,
         "pool": _render_pool(args.pool_size, seed=0),
     }
@@ -691,28 +744,54 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arch", choices=ARCHS, nargs="+", default=ARCHS)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=4.0,
-                        help="length of each timed run")
+    parser.add_argument(
+        "--seconds", type=float, default=4.0, help="length of each timed run"
+    )
     parser.add_argument("--warmup-seconds", type=float, default=2.0)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=10)
     parser.add_argument("--beta", type=float, default=4.0)
-    parser.add_argument("--pool-size", type=int, default=1024,
-                        help="in-memory images (PyTorch, cached keras set)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(),
-                        help="intra-op threads for TF (and torch by default)")
-    parser.add_argument("--inter-op-threads", type=int, default=0,
-                        help="TF inter-op threads (0: TF's default)")
-    parser.add_argument("--onednn", type=int, choices=(0, 1), default=None,
-                        help="set TF_ENABLE_ONEDNN_OPTS (default: unset)")
-    parser.add_argument("--jit-compile", action="store_true",
-                        help="compile the keras train step with XLA")
-    parser.add_argument("--steps-per-execution", type=int, default=1)
-    parser.add_argument("--data", choices=("pipeline", "memory"),
-                        default="pipeline",
-                        help="keras_bvae input: make_dataset or in-memory")
     parser.add_argument(
-        "--keras-variant", action="append", default=[],
+        "--pool-size",
+        type=int,
+        default=1024,
+        help="in-memory images (PyTorch, cached keras set)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count(),
+        help="intra-op threads for TF (and torch by default)",
+    )
+    parser.add_argument(
+        "--inter-op-threads",
+        type=int,
+        default=0,
+        help="TF inter-op threads (0: TF's default)",
+    )
+    parser.add_argument(
+        "--onednn",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="set TF_ENABLE_ONEDNN_OPTS (default: unset)",
+    )
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="compile the keras train step with XLA",
+    )
+    parser.add_argument("--steps-per-execution", type=int, default=1)
+    parser.add_argument(
+        "--data",
+        choices=("pipeline", "memory"),
+        default="pipeline",
+        help="keras_bvae input: make_dataset or in-memory",
+    )
+    parser.add_argument(
+        "--keras-variant",
+        action="append",
+        default=[],
         metavar="KEY=VALUE[,...]",
         help="extra keras_bvae process differing from the main one, e.g. "
         "jit=1 | spe=8 | threads=1 | inter=1 | onednn=0 | data=memory | "
@@ -720,18 +799,31 @@ def main(argv=None) -> None:
         "(Keras's own Adam instead of the fused kernel); repeatable",
     )
     parser.add_argument(
-        "--torch", nargs="*", default=None, metavar="THREADS[:passive]",
+        "--torch",
+        nargs="*",
+        default=None,
+        metavar="THREADS[:passive]",
         help="PyTorch variants, each its own process: thread count, "
         "optionally with OMP_WAIT_POLICY=PASSIVE; the first is the "
         "'matched' one. Default: --threads, --threads:passive, 1. "
         "Give none to run keras_bvae alone.",
     )
     parser.add_argument(
-        "--profile", type=int, default=0, metavar="STEPS",
+        "--profile",
+        type=int,
+        default=0,
+        metavar="STEPS",
         help="instead of timing, profile STEPS keras_bvae fit steps "
         "(in-memory data) and print the op time by op type",
     )
+    parser.add_argument(
+        "--json",
+        default=None,
+        metavar="PATH",
+        help="also write the summary and the machine to this JSON file",
+    )
     args = parser.parse_args(argv)
+    machine = print_machine()
     if args.profile:
         for arch in args.arch:
             _profile_arch(arch, args)
@@ -751,27 +843,57 @@ def main(argv=None) -> None:
         f"interleaved rounds (order reversed every other round)"
     )
     summary = []
+    records = []
     for arch in args.arch:
         got = _run_arch(arch, args)
+        records.append({"arch": arch, **got})
         if "best" not in got:
             continue
-        summary.append([
-            arch, f"{got['keras']:.0f}", f"{got['matched']:.0f}",
-            f"{got['best']:.0f} ({got['best_name']})",
-            f"{got['keras'] / got['matched']:.2f}x",
-            f"{got['keras'] / got['best']:.2f}x",
-            f"{got['cpu_ratio']:.2f}x",
-            f"{got['keras'] / got['ceiling']:.0%}",
-            f"{got['best'] / got['ceiling']:.0%}",
-        ])
+        summary.append(
+            [
+                arch,
+                f"{got['keras']:.0f}",
+                f"{got['matched']:.0f}",
+                f"{got['best']:.0f} ({got['best_name']})",
+                f"{got['keras'] / got['matched']:.2f}x",
+                f"{got['keras'] / got['best']:.2f}x",
+                f"{got['cpu_ratio']:.2f}x",
+                f"{got['keras'] / got['ceiling']:.0%}",
+                f"{got['best'] / got['ceiling']:.0%}",
+            ]
+        )
     if summary:
         print()
-        print(format_table(
-            ["arch", "keras_bvae", "torch matched", "torch fastest",
-             "ratio matched", "ratio fastest", "ratio per CPU-s",
-             "keras/ceiling", "torch/ceiling"],
-            summary,
-        ))
+        print(f"machine: {machine_tag(machine)}")
+        print(
+            format_table(
+                [
+                    "arch",
+                    "keras_bvae",
+                    "torch matched",
+                    "torch fastest",
+                    "ratio matched",
+                    "ratio fastest",
+                    "ratio per CPU-s",
+                    "keras/ceiling",
+                    "torch/ceiling",
+                ],
+                summary,
+            )
+        )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {
+                    "machine": machine,
+                    "argv": sys.argv[1:] if argv is None else list(argv),
+                    "results": records,
+                },
+                f,
+                indent=2,
+                sort_keys=True,
+            )
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

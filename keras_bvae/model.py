@@ -302,7 +302,14 @@ class BetaVAE(keras.Model):
                 tracker.update_state(terms[name])
         for i, tracker in enumerate(self.kl_dim_trackers):
             tracker.update_state(terms["kl_per_dim"][i])
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if _several_workers(tf.distribute.get_strategy()):
+            # Keras (3.15) averages the logs of several workers with
+            # strategy.reduce("MEAN", value, axis=0), which fails on
+            # scalars (tensorflow/tensorflow#72388): an axis of length 1
+            # makes it the mean over replicas, and the logs scalars again.
+            logs = {name: tf.reshape(v, [1]) for name, v in logs.items()}
+        return logs
 
     def train_step(self, data):
         with tf.GradientTape() as tape:
@@ -576,6 +583,14 @@ class BetaVAE(keras.Model):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _several_workers(strategy) -> bool:
+    """True under a MultiWorkerMirroredStrategy of more than one task."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    spec = strategy.cluster_resolver.cluster_spec()
+    return sum(spec.num_tasks(job) for job in spec.jobs) > 1
 
 
 def _make_objective(objective, beta, normalized_beta, capacity) -> Objective:

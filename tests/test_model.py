@@ -206,7 +206,7 @@ def test_keras_file_round_trip_in_a_fresh_process(small_model, tmp_path, images)
     np.save(tmp_path / "x.npy", images)
     script = textwrap.dedent(f"""
         import numpy as np, keras
-        import keras_bvae  # registers the class
+        import keras_bvae  # keras is imported: registers the classes
         model = keras.models.load_model({str(path)!r})
         np.save({str(tmp_path / "codes.npy")!r},
                 model.encode(np.load({str(tmp_path / "x.npy")!r})))
