@@ -390,7 +390,7 @@ class BetaVAE(keras.Model):
         for callback in callbacks:
             if isinstance(callback, TrainingBackup) and not callback.restored:
                 epoch = callback.restore_for_fit(
-                    self, kwargs.get("steps_per_epoch")
+                    self, _steps_per_epoch(x, kwargs)
                 )
                 if epoch is not None:
                     kwargs["initial_epoch"] = max(
@@ -583,6 +583,19 @@ class BetaVAE(keras.Model):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _steps_per_epoch(x, fit_kwargs: dict) -> int | None:
+    """The steps of one epoch of ``fit(x, **fit_kwargs)``, if known."""
+    if fit_kwargs.get("steps_per_epoch") is not None:
+        return int(fit_kwargs["steps_per_epoch"])
+    if isinstance(x, tf.data.Dataset):
+        cardinality = int(x.cardinality())
+        return cardinality if cardinality > 0 else None
+    if hasattr(x, "__len__") and not isinstance(x, dict):
+        batch_size = fit_kwargs.get("batch_size") or 32  # Keras's default
+        return -(-len(x) // int(batch_size))
+    return None
 
 
 def _several_workers(strategy) -> bool:

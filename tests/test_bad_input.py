@@ -31,7 +31,7 @@ from keras_bvae.datasets import (
     make_dataset,
 )
 from keras_bvae.model import BetaVAE
-from keras_bvae.runs.train import TrainConfig, train
+from keras_bvae.runs.training import TrainConfig, train
 
 SHAPE = (16, 16, 1)
 

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from keras_bvae.callbacks.backup import NonFiniteLossError
-    from keras_bvae.runs.train import train
+    from keras_bvae.runs.training import train
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})

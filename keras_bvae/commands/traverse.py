@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
     from keras_bvae import datasets
     from keras_bvae.loading import load
-    from keras_bvae.runs.train import save_pictures
+    from keras_bvae.runs.training import save_pictures
 
     model = load(args.model)
     out = args.output_dir or (

@@ -301,7 +301,7 @@ def run_sweep(
     from keras_bvae.callbacks import DisentanglementCallback
     from keras_bvae.callbacks.backup import NonFiniteLossError
     from keras_bvae.callbacks.disentanglement import flat_scores
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     grid = list(grid)
     if not grid:

@@ -40,7 +40,7 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
     # Through keras_bvae.training.train: the run's history.csv gets a column
     # per score even when the first epoch is not scored (NA there), and no
     # empty val_* columns.
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     callback = DisentanglementCallback(
         Squares(grid=6, step=8, side=12), metrics=["mig"], every_n_epochs=2,

@@ -128,8 +128,8 @@ def test_a_plain_data_object_feeds_the_stream():
 
 
 def test_make_dataset_gives_train_its_batches(tmp_path, monkeypatch):
-    import keras_bvae.runs.train as train_module
-    from keras_bvae.runs.train import TrainConfig, train
+    import keras_bvae.runs.training as train_module
+    from keras_bvae.runs.training import TrainConfig, train
 
     data = ArrayGroundTruthData(
         np.random.default_rng(0).random((12, 16, 16, 1)).round(),

@@ -8,10 +8,10 @@ import pytest
 from support import Squares
 
 from keras_bvae.runs import sweep, sweep_plots
-from keras_bvae.runs import train as training
+from keras_bvae.runs import training
 from keras_bvae.cli import main
 from keras_bvae.datasets.base import GroundTruthData, check_factors
-from keras_bvae.runs.train import TrainConfig
+from keras_bvae.runs.training import TrainConfig
 
 
 TINY = TrainConfig(

@@ -32,7 +32,7 @@ CHILD = textwrap.dedent(
     import numpy as np
     from support import blob_images
     from keras_bvae.model import BetaVAE
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     images = blob_images(16, size=16)
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     import keras
     import numpy as np
     from support import blob_images
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     out = sys.argv[1]
     kill_at = int(os.environ.get("KILL_AT_STEP", "0"))
@@ -115,7 +115,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
 
 
 def test_interruption_after_the_last_step_still_yields_the_model(blob_images, tmp_path):
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     config = TrainConfig(
         output_dir=str(tmp_path / "run"),
@@ -168,7 +168,7 @@ class Count(keras.callbacks.Callback):
 
 
 def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(blob_images, tmp_path):
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     config = TrainConfig(
         output_dir=str(tmp_path / "run"),

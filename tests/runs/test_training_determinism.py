@@ -16,7 +16,7 @@ from keras_bvae import disentanglement as dis
 from keras_bvae.datasets import DSpritesSimulator
 from keras_bvae.model import BetaVAE
 from keras_bvae.datasets import make_dataset
-from keras_bvae.runs.train import TrainConfig, train
+from keras_bvae.runs.training import TrainConfig, train
 
 
 def run(tmp_path, name, seed):

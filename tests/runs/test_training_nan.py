@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from keras_bvae.callbacks import NonFiniteLossError
-from keras_bvae.runs.train import TrainConfig, save_model_atomic, train
+from keras_bvae.runs.training import TrainConfig, save_model_atomic, train
 
 
 def config(tmp_path, **kwargs):

@@ -51,7 +51,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     import keras
     from support import blob_images
-    from keras_bvae.runs.train import TrainConfig, train
+    from keras_bvae.runs.training import TrainConfig, train
 
     class Kill(keras.callbacks.Callback):
         # Runs before train()'s backup callback: the step is not backed up.

@@ -1,0 +1,35 @@
+"""The workflow: what the command line, sweeps and the tuner do with the
+library.
+
+- ``config``: ``TrainConfig``, the settings of one run, and the model they
+  describe (``build_model``).
+- ``training``: ``train(config)``, one run end to end, resumable (also
+  ``keras_bvae.runs.train``).
+- ``history``: history.csv and callbacks seen across several ``fit`` calls.
+- ``sweep``: resumable beta x latent size x seed sweeps;
+  ``sweep_plots`` draws their figures.
+- ``tuning``: Keras Tuner integration (needs the ``tuner`` extra; imported
+  on first use).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from keras_bvae.runs.config import TrainConfig, build_model
+from keras_bvae.runs.training import train
+
+__all__ = [
+    "TrainConfig",
+    "build_model",
+    "sweep",
+    "train",
+    "training",
+    "tuning",
+]
+
+
+def __getattr__(name: str):
+    if name in ("sweep", "sweep_plots", "tuning", "history", "training"):
+        return importlib.import_module(f"keras_bvae.runs.{name}")
+    raise AttributeError(f"module 'keras_bvae.runs' has no attribute {name!r}")

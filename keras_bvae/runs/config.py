@@ -1,0 +1,172 @@
+"""The settings of one training run and the model they describe."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import keras
+
+from keras_bvae.distributions import LIKELIHOODS
+from keras_bvae.model import BetaVAE
+from keras_bvae.networks import ARCHITECTURES
+from keras_bvae.objectives import (
+    OBJECTIVES,
+    AnnealedVAE,
+    BetaVAEObjective,
+    Objective,
+    get_objective,
+)
+from keras_bvae.optimizers import FusedAdam
+from keras_bvae.validation import check_int, check_number
+
+__all__ = [
+    "RESUMABLE_CHANGES",
+    "TrainConfig",
+    "build_model",
+    "build_objective",
+]
+
+# Settings that may differ between an interrupted run and its resumption.
+RESUMABLE_CHANGES = ("epochs", "backup_every")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Settings of one training run (defaults: the README's main job).
+
+    Args:
+        output_dir: str. Folder for the run's files.
+        objective: str or None. A name in ``keras_bvae.objectives.
+            OBJECTIVES``; None picks "annealed_vae" when ``capacity_max``
+            is set and "beta_vae" otherwise.
+        data: str. Data name for ``keras_bvae.datasets.get_data``.
+        data_dir: str or None. tfds data folder for "dsprites-tfds".
+        architecture: str. "burgess" or "higgins".
+        latent_dim: int. Latent size M.
+        beta: float or None. KL weight (None with normalized_beta).
+        normalized_beta: float or None. beta * M / N instead of beta.
+        likelihood: str. "bernoulli" or "gaussian".
+        capacity_max, capacity_steps, capacity_gamma: capacity annealing
+            (Burgess et al. 2018), used when capacity_max is set.
+        batch_size, epochs, steps_per_epoch: the length of training.
+        learning_rate: float. Adam's learning rate.
+        seed: int. Seeds data order, initial weights and noise.
+        backup_every: int. Steps between backups for resuming.
+    """
+
+    output_dir: str = "runs/quickstart"
+    objective: str | None = None
+    data: str = "dsprites-sim"
+    data_dir: str | None = None
+    architecture: str = "burgess"
+    latent_dim: int = 10
+    beta: float | None = 4.0
+    normalized_beta: float | None = None
+    likelihood: str = "bernoulli"
+    capacity_max: float | None = None
+    capacity_steps: int = 10_000
+    capacity_gamma: float = 1000.0
+    batch_size: int = 64
+    epochs: int = 5
+    steps_per_epoch: int = 500
+    learning_rate: float = 5e-4
+    seed: int = 0
+    backup_every: int = 100
+
+    def __post_init__(self):
+        for name in (
+            "batch_size",
+            "epochs",
+            "steps_per_epoch",
+            "latent_dim",
+            "capacity_steps",
+            "backup_every",
+        ):
+            check_int(name, getattr(self, name), minimum=1)
+        check_int("seed", self.seed, minimum=0)
+        if self.objective is not None and self.objective not in OBJECTIVES:
+            raise ValueError(
+                f"unknown objective {self.objective!r}; choose one of "
+                f"{sorted(OBJECTIVES)}"
+            )
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"unknown architecture {self.architecture!r}; choose one of "
+                f"{sorted(ARCHITECTURES)}"
+            )
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(
+                f"unknown likelihood {self.likelihood!r}; choose one of "
+                f"{list(LIKELIHOODS)}"
+            )
+        if (
+            self.beta is not None
+            and self.normalized_beta is not None
+            and (self.beta != TrainConfig.beta)
+        ):
+            raise ValueError(
+                f"give beta or normalized_beta, not both (got beta="
+                f"{self.beta}, normalized_beta={self.normalized_beta})"
+            )
+        if self.normalized_beta is not None:
+            self.beta = None
+        for name in ("beta", "normalized_beta", "capacity_max"):
+            value = getattr(self, name)
+            if value is not None:
+                check_number(name, value, minimum=0.0)
+        check_number("capacity_gamma", self.capacity_gamma, minimum=0.0)
+        check_number("learning_rate", self.learning_rate, positive=True)
+
+    @property
+    def objective_name(self) -> str:
+        """The objective trained: ``objective``, else "annealed_vae" when
+        ``capacity_max`` is set, else "beta_vae"."""
+        if self.objective is not None:
+            return self.objective
+        return "beta_vae" if self.capacity_max is None else "annealed_vae"
+
+
+def build_objective(config: TrainConfig) -> Objective:
+    """The objective part a config describes."""
+    name = config.objective_name
+    if name == "beta_vae":
+        return BetaVAEObjective(
+            beta=config.beta, normalized_beta=config.normalized_beta
+        )
+    if name == "annealed_vae":
+        return AnnealedVAE(
+            capacity_max=25.0
+            if config.capacity_max is None
+            else config.capacity_max,
+            num_steps=config.capacity_steps,
+            gamma=config.capacity_gamma,
+        )
+    return get_objective(name)
+
+
+def build_model(
+    config: TrainConfig,
+    image_shape: Sequence[int],
+    distributed: bool = False,
+) -> BetaVAE:
+    """The compiled BetaVAE a config describes.
+
+    Compiled with ``FusedAdam`` (Keras's Adam with TF's fused kernel), or
+    with ``keras.optimizers.Adam`` when ``distributed`` (FusedAdam runs
+    under the default strategy only).
+    """
+    keras.utils.set_random_seed(config.seed)
+    model = BetaVAE(
+        latent_dim=config.latent_dim,
+        architecture=config.architecture,
+        objective=build_objective(config),
+        likelihood=config.likelihood,
+        image_shape=tuple(image_shape),
+        seed=config.seed,
+    )
+    adam = keras.optimizers.Adam if distributed else FusedAdam
+    model.compile(optimizer=adam(config.learning_rate))
+    return model
+
+
