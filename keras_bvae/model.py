@@ -261,9 +261,10 @@ class BetaVAE(keras.Model):
             dists.tfd.kl_divergence(q_z.distribution, p_z.distribution),
             axis=0,
         )
+        optimizer = getattr(self, "optimizer", None)  # None until compiled
         step = (
-            self.optimizer.iterations
-            if self.optimizer is not None
+            optimizer.iterations
+            if optimizer is not None
             else tf.constant(0, tf.int64)
         )
         return ObjectiveInputs(

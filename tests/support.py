@@ -31,8 +31,11 @@ class Squares(GroundTruthData):
     observation_shape = (64, 64, 1)
 
     def __init__(self, grid: int = 4, step: int = 16, side: int = 16):
-        self.factor_sizes = (grid, grid)
-        self.step, self.side = step, side
+        self.grid, self.step, self.side = grid, step, side
+
+    @property
+    def factor_sizes(self):
+        return (self.grid, self.grid)
 
     def sample_observations_from_factors(self, factors, rng=None):
         factors = check_factors(factors, self.factor_sizes)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from keras_bvae.plotting import new_axes, save_figure
-from keras_bvae.runs.sweep import read_results, summarize
+from keras_bvae.runs.sweep import BASE_COLUMNS, read_results, summarize
 
 __all__ = [
     "plot_rate_distortion",

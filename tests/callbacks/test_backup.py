@@ -110,8 +110,5 @@ def test_guard_names_step_and_backup(tiny_model, tmp_path):
         guard.on_train_batch_end(1, {"loss": float("inf")})
 
 
-class CrashAtEnd(keras.callbacks.Callback):
-    def on_train_end(self, logs=None):
-        raise KeyboardInterrupt("stopped before model.keras was written")
 
 

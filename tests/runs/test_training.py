@@ -114,6 +114,11 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     ).read_text()
 
 
+class CrashAtEnd(keras.callbacks.Callback):
+    def on_train_end(self, logs=None):
+        raise KeyboardInterrupt("stopped before model.keras was written")
+
+
 def test_interruption_after_the_last_step_still_yields_the_model(blob_images, tmp_path):
     from keras_bvae.runs.training import TrainConfig, train
 
