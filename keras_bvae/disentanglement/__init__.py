@@ -10,16 +10,21 @@ Each returns a dict of scores plus the settings and seed used:
 - ``sap``: Kumar et al. (2018).
 
 ``evaluate`` runs several under the "full" (disentanglement_lib, Locatello
-et al. 2019) or "quick" protocol of ``PROTOCOLS``.
+et al. 2019) or "quick" protocol of ``PROTOCOLS``; ``SCORE_KEYS`` names the
+scalar scores of each metric's result. Each metric module owns its entries
+of both. ``as_ground_truth`` adapts data objects that do not subclass
+``keras_bvae.datasets.GroundTruthData`` (every metric calls it).
 """
 
 from keras_bvae.disentanglement.beta_vae import beta_vae_score
 from keras_bvae.disentanglement.dci import dci
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
+from keras_bvae.disentanglement.ground_truth import as_ground_truth
 from keras_bvae.disentanglement.mig import mig
 from keras_bvae.disentanglement.protocols import (
     METRICS,
     PROTOCOLS,
+    SCORE_KEYS,
     evaluate,
     protocol_settings,
 )
@@ -28,6 +33,8 @@ from keras_bvae.disentanglement.sap import sap
 __all__ = [
     "METRICS",
     "PROTOCOLS",
+    "SCORE_KEYS",
+    "as_ground_truth",
     "beta_vae_score",
     "dci",
     "evaluate",
