@@ -96,6 +96,7 @@ def test_score_keys_are_the_scalar_scores_of_each_result():
     results = dis.evaluate(
         DATA,
         oracle,
+        list(dis.METRICS),
         protocol="quick",
         seed=0,
         dci={"classifier": RandomForestClassifier(n_estimators=5)},

@@ -124,6 +124,14 @@ SCORES = {
     ],
     "unsupervised": [
         ("gaussian_total_correlation", "gaussian_total_correlation"),
+        (
+            "gaussian_wasserstein_correlation",
+            "gaussian_wasserstein_correlation",
+        ),
+        (
+            "gaussian_wasserstein_correlation_norm",
+            "gaussian_wasserstein_correlation_norm",
+        ),
         ("mutual_info_score", "mutual_info_score"),
     ],
 }
@@ -443,13 +451,13 @@ def summarize_file(path: str) -> None:
 
 def print_rows(rows) -> None:
     print(
-        f"{'score':36s} {'dlib':>15s} {'keras_bvae':>15s} "
+        f"{'score':48s} {'dlib':>15s} {'keras_bvae':>15s} "
         f"{'ours - dlib':>16s} {'z':>6s}"
     )
     for name, mt, st, mo, so, md, sd in rows:
         z = md / sd if sd > 0 else float("nan")
         print(
-            f"{name:36s} {mt:7.4f}+-{st:6.4f} {mo:7.4f}+-{so:6.4f} "
+            f"{name:48s} {mt:7.4f}+-{st:6.4f} {mo:7.4f}+-{so:6.4f} "
             f"{md:+8.4f}+-{sd:6.4f} {z:6.1f}",
             flush=True,
         )

@@ -36,6 +36,8 @@ _ENTRIES = (
     ("mig", "mig", "mig"),
     ("dci", "dci", "dci"),
     ("sap", "sap", "sap"),
+    ("modularity", "modularity", "modularity_explicitness"),
+    ("unsupervised", "unsupervised", "unsupervised_scores"),
 )
 _MODULES = {
     name: importlib.import_module(f"keras_bvae.disentanglement.{module}")
