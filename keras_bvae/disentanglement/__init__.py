@@ -35,6 +35,7 @@ from keras_bvae.disentanglement.protocols import (
     protocol_settings,
 )
 from keras_bvae.disentanglement.sap import sap
+from keras_bvae.disentanglement.udr import udr
 from keras_bvae.disentanglement.unsupervised import unsupervised_scores
 
 __all__ = [
@@ -50,5 +51,6 @@ __all__ = [
     "modularity_explicitness",
     "protocol_settings",
     "sap",
+    "udr",
     "unsupervised_scores",
 ]
