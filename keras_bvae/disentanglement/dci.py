@@ -112,6 +112,14 @@ def dci(
         dict with ``disentanglement``, ``completeness``,
         ``informativeness_train``, ``informativeness_test``,
         ``importance_matrix`` (D lists of K floats) and the settings used.
+
+    Example:
+    ```python
+    from sklearn.ensemble import RandomForestClassifier
+
+    result = dci(data, model.encode, classifier=RandomForestClassifier())
+    result["disentanglement"], result["completeness"]
+    ```
     """
     data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)

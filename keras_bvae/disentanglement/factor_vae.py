@@ -149,6 +149,12 @@ def factor_vae_score(
     Returns:
         dict with ``train_accuracy``, ``eval_accuracy``,
         ``num_active_dims`` and the settings used.
+
+    Example:
+    ```python
+    result = factor_vae_score(data, model.encode, seed=0)
+    result["eval_accuracy"], result["num_active_dims"]
+    ```
     """
     data = as_ground_truth(data)
     batch_size = _utils.check_count("batch_size", batch_size, minimum=2)

@@ -69,6 +69,12 @@ def mig(
         settings used. Factors with zero sampled entropy (a single class)
         carry no information; they are left out and listed under
         ``skipped_factors``.
+
+    Example:
+    ```python
+    result = mig(data, model.encode, seed=0)
+    result["mig"], result["per_factor"]["pos_x"]
+    ```
     """
     data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)

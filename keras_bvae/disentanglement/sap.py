@@ -79,6 +79,12 @@ def sap(
     Returns:
         dict with ``sap``, ``per_factor`` (factor name -> gap),
         ``score_matrix`` (D lists of K accuracies) and the settings used.
+
+    Example:
+    ```python
+    result = sap(data, model.encode, seed=0)
+    result["sap"], result["per_factor"]
+    ```
     """
     data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)
