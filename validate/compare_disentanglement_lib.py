@@ -185,6 +185,31 @@ class RowIndexData(GroundTruthData):
         return self._sim.index_of(factors)[:, None].astype(np.float64)
 
 
+class ReplayData(RowIndexData):
+    """RowIndexData whose ``sample_factors`` hands out the rows of one
+    fixed pool in order, whatever generator it is given.
+
+    MIG, DCI, SAP, modularity/explicitness and the unsupervised scores of
+    both implementations draw their training and test samples as
+    consecutive requests, so after ``reset(seed)`` both see the very same
+    factors and codes, and any difference left is in the formulas (or the
+    classifiers' own randomness). The beta-VAE and FactorVAE metrics
+    interleave their draws differently and are not comparable this way.
+    """
+
+    def reset(self, seed: int, size: int = 40000) -> None:
+        rng = np.random.default_rng(seed)
+        cols = [rng.integers(0, s, size) for s in self.factor_sizes]
+        self._pool = np.stack(cols, axis=1)
+        self._next = 0
+
+    def sample_factors(self, num, rng=None):
+        start, self._next = self._next, self._next + int(num)
+        if self._next > len(self._pool):
+            raise RuntimeError("replay pool exhausted")
+        return self._pool[start : self._next].copy()
+
+
 class LibData:
     """Our data as disentanglement_lib's GroundTruthData calls it: factors
     drawn with ``random_state.randint`` per factor, as its data sets do."""
@@ -196,6 +221,8 @@ class LibData:
         self.observation_shape = list(base.observation_shape)
 
     def sample_factors(self, num, random_state):
+        if isinstance(self.base, ReplayData):
+            return self.base.sample_factors(num)
         cols = [
             random_state.randint(s, size=num) for s in self.factors_num_values
         ]
@@ -317,6 +344,17 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--dlib-path", default=None)
     parser.add_argument("--check-table", action="store_true")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="both get the same samples (mig, dci, sap, modularity, "
+        "unsupervised): a check of the formulas, free of sampling error",
+    )
+    parser.add_argument(
+        "--float64",
+        action="store_true",
+        help="give both float64 codes (a model's encoder returns float32)",
+    )
     parser.add_argument("--output", default=None, help="JSON lines file")
     parser.add_argument(
         "--summarize", default=None, help="print the table of a JSON lines file"
@@ -343,11 +381,17 @@ def main(argv=None) -> None:
         table = hand_made_table(args.codes)
     else:
         table = model_table(args.codes, args.check_table)
+    if args.float64:
+        table = table.astype(np.float64)
 
     def rep(x):
         return table[np.asarray(x)[:, 0].astype(np.int64)]
 
-    data = RowIndexData()
+    data = ReplayData() if args.replay else RowIndexData()
+    if args.replay and {"beta_vae", "beta_vae_raw", "factor_vae"} & set(
+        metrics
+    ):
+        parser.error("--replay cannot align the beta_vae or factor_vae draws")
     cpu = "unknown"
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as handle:
@@ -360,7 +404,8 @@ def main(argv=None) -> None:
                 cpu,
             )
     print(
-        f"# codes={args.codes} scale={args.scale} seeds="
+        f"# codes={args.codes} {table.dtype} replay={args.replay} "
+        f"scale={args.scale} seeds="
         f"{args.first_seed}..{args.first_seed + args.seeds - 1} "
         f"date={time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"cpu={cpu} python={platform.python_version()}",
@@ -373,15 +418,19 @@ def main(argv=None) -> None:
         ours, theirs = [], []
         started = time.perf_counter()
         for seed in seeds:
+            if args.replay:
+                data.reset(seed)
             t0 = time.perf_counter()
             a = run_ours(metric, data, rep, seed, args.scale)
             t1 = time.perf_counter()
+            if args.replay:
+                data.reset(seed)
             b = run_theirs(fns, metric, data, rep, seed, args.scale)
             t2 = time.perf_counter()
             ours.append(a)
             theirs.append(b)
             record = {
-                "codes": args.codes,
+                "codes": args.codes + (" (replay)" if args.replay else ""),
                 "metric": metric,
                 "seed": seed,
                 "scale": args.scale,
@@ -455,10 +504,11 @@ def print_rows(rows) -> None:
         f"{'ours - dlib':>16s} {'z':>6s}"
     )
     for name, mt, st, mo, so, md, sd in rows:
-        z = md / sd if sd > 0 else float("nan")
+        # Equal to rounding (a --replay run): no z.
+        z = "equal" if abs(md) < 1e-9 else f"{md / sd:6.1f}" if sd > 0 else ""
         print(
             f"{name:48s} {mt:7.4f}+-{st:6.4f} {mo:7.4f}+-{so:6.4f} "
-            f"{md:+8.4f}+-{sd:6.4f} {z:6.1f}",
+            f"{md:+8.4f}+-{sd:6.4f} {z:>6s}",
             flush=True,
         )
 
