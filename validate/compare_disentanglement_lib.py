@@ -51,6 +51,7 @@ the same data object with ``seed=seed``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -62,6 +63,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from sklearn.ensemble import GradientBoostingClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from keras_bvae import disentanglement as dis  # noqa: E402
@@ -301,7 +303,7 @@ def scaled(settings: dict, scale: float) -> dict:
     }
 
 
-def run_ours(metric, data, rep, seed, scale):
+def run_ours(metric, data, rep, seed, scale, same_trees=False):
     if metric == "beta_vae_raw":
         settings = scaled(DLIB_SETTINGS["beta_vae"], scale)
         return dis.beta_vae_score(
@@ -312,13 +314,28 @@ def run_ours(metric, data, rep, seed, scale):
         settings["prune_threshold"] = 0.05
     if metric == "mig":
         settings["num_bins"] = 20
+    if metric == "dci" and same_trees:
+        settings["classifier"] = GradientBoostingClassifier(random_state=0)
     return dis.METRICS[metric](data, rep, seed=seed, **settings)
 
 
-def run_theirs(fns, metric, data, rep, seed, scale):
+def run_theirs(fns, metric, data, rep, seed, scale, same_trees=False):
     name = "beta_vae" if metric == "beta_vae_raw" else metric
     settings = scaled(DLIB_SETTINGS[name], scale)
     state = np.random.RandomState(seed)
+    if metric == "dci" and same_trees:
+        # disentanglement_lib builds GradientBoostingClassifier() with no
+        # random_state; give both the same one (it only breaks ties
+        # between equally good splits).
+        module = sys.modules[fns["dci"].__module__]
+        original = module.ensemble.GradientBoostingClassifier
+        module.ensemble.GradientBoostingClassifier = functools.partial(
+            original, random_state=0
+        )
+        try:
+            return fns[name](LibData(data), rep, state, None, **settings)
+        finally:
+            module.ensemble.GradientBoostingClassifier = original
     return fns[name](LibData(data), rep, state, None, **settings)
 
 
@@ -349,6 +366,11 @@ def main(argv=None) -> None:
         action="store_true",
         help="both get the same samples (mig, dci, sap, modularity, "
         "unsupervised): a check of the formulas, free of sampling error",
+    )
+    parser.add_argument(
+        "--same-trees",
+        action="store_true",
+        help="DCI: both fit GradientBoostingClassifier(random_state=0)",
     )
     parser.add_argument(
         "--float64",
@@ -421,16 +443,20 @@ def main(argv=None) -> None:
             if args.replay:
                 data.reset(seed)
             t0 = time.perf_counter()
-            a = run_ours(metric, data, rep, seed, args.scale)
+            a = run_ours(metric, data, rep, seed, args.scale, args.same_trees)
             t1 = time.perf_counter()
             if args.replay:
                 data.reset(seed)
-            b = run_theirs(fns, metric, data, rep, seed, args.scale)
+            b = run_theirs(
+                fns, metric, data, rep, seed, args.scale, args.same_trees
+            )
             t2 = time.perf_counter()
             ours.append(a)
             theirs.append(b)
             record = {
-                "codes": args.codes + (" (replay)" if args.replay else ""),
+                "codes": args.codes
+                + (" (replay)" if args.replay else "")
+                + (" (same trees)" if args.same_trees else ""),
                 "metric": metric,
                 "seed": seed,
                 "scale": args.scale,
