@@ -18,23 +18,15 @@ import keras
 import numpy as np
 
 from keras_bvae.datasets.base import GroundTruthData
-from keras_bvae.disentanglement import METRICS, PROTOCOLS, evaluate
+from keras_bvae.disentanglement import (
+    METRICS,
+    PROTOCOLS,
+    SCORE_KEYS,  # re-exported: each metric module owns its keys
+    as_ground_truth,
+    evaluate,
+)
 
 __all__ = ["DisentanglementCallback", "SCORE_KEYS", "log_name"]
-
-# The scalar scores each metric's result dict holds.
-SCORE_KEYS: dict[str, tuple[str, ...]] = {
-    "beta_vae": ("train_accuracy", "eval_accuracy"),
-    "factor_vae": ("train_accuracy", "eval_accuracy"),
-    "mig": ("mig",),
-    "dci": (
-        "disentanglement",
-        "completeness",
-        "informativeness_train",
-        "informativeness_test",
-    ),
-    "sap": ("sap",),
-}
 
 
 def log_name(metric: str, key: str) -> str:
@@ -123,11 +115,12 @@ class DisentanglementCallback(keras.callbacks.Callback):
             from keras_bvae.datasets import get_data
 
             data = get_data(data)
-        if not isinstance(data, GroundTruthData):
+        try:
+            data = as_ground_truth(data)
+        except ValueError as error:
             raise ValueError(
-                "data must be a GroundTruthData or a data set name; got "
-                f"{type(data).__name__}"
-            )
+                f"data must be a GroundTruthData or a data set name: {error}"
+            ) from None
         self.data = data
         self.metric_names = metrics
         self.protocol = protocol
@@ -186,8 +179,7 @@ class DisentanglementCallback(keras.callbacks.Callback):
         self.final_results = self.score(self.final_protocol)
         if self.verbose:
             text = " ".join(
-                f"{k}={v:.3f}" for k, v in flat_scores(
-                    self.final_results
-                ).items()
+                f"{k}={v:.3f}"
+                for k, v in flat_scores(self.final_results).items()
             )
             print(f"final ({self.final_protocol} protocol): {text}", flush=True)

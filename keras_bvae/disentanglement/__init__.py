@@ -8,31 +8,49 @@ Each returns a dict of scores plus the settings and seed used:
 - ``mig``: Chen et al. (2018).
 - ``dci``: Eastwood & Williams (2018).
 - ``sap``: Kumar et al. (2018).
+- ``modularity_explicitness``: Ridgeway & Mozer (2018).
+- ``unsupervised_scores``: Gaussian total correlation, Wasserstein
+  correlation and mutual information of the code (no labels needed).
+- ``udr``: Unsupervised Disentanglement Ranking (Duan et al., 2020), from
+  the codes of several models.
 
 ``evaluate`` runs several under the "full" (disentanglement_lib, Locatello
-et al. 2019) or "quick" protocol of ``PROTOCOLS``.
+et al. 2019) or "quick" protocol of ``PROTOCOLS``; ``SCORE_KEYS`` names the
+scalar scores of each metric's result. Each metric module owns its entries
+of both. ``as_ground_truth`` adapts data objects that do not subclass
+``keras_bvae.datasets.GroundTruthData`` (every metric calls it).
 """
 
 from keras_bvae.disentanglement.beta_vae import beta_vae_score
 from keras_bvae.disentanglement.dci import dci
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
+from keras_bvae.disentanglement.ground_truth import as_ground_truth
 from keras_bvae.disentanglement.mig import mig
+from keras_bvae.disentanglement.modularity import modularity_explicitness
 from keras_bvae.disentanglement.protocols import (
     METRICS,
     PROTOCOLS,
+    SCORE_KEYS,
     evaluate,
     protocol_settings,
 )
 from keras_bvae.disentanglement.sap import sap
+from keras_bvae.disentanglement.udr import udr
+from keras_bvae.disentanglement.unsupervised import unsupervised_scores
 
 __all__ = [
     "METRICS",
     "PROTOCOLS",
+    "SCORE_KEYS",
+    "as_ground_truth",
     "beta_vae_score",
     "dci",
     "evaluate",
     "factor_vae_score",
     "mig",
+    "modularity_explicitness",
     "protocol_settings",
     "sap",
+    "udr",
+    "unsupervised_scores",
 ]

@@ -42,8 +42,9 @@ from sklearn.preprocessing import StandardScaler
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["beta_vae_score", "PROTOCOLS"]
+__all__ = ["beta_vae_score", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     # disentanglement_lib / Locatello et al. (2019).
@@ -51,6 +52,12 @@ PROTOCOLS: dict[str, dict[str, Any]] = {
     # For monitoring during training: ~10x fewer images.
     "quick": {"batch_size": 64, "num_train": 1000, "num_eval": 500},
 }
+
+# The scalar scores of the result dict (logged by the callback).
+SCORE_KEYS: tuple[str, ...] = ("train_accuracy", "eval_accuracy")
+
+# The function defaults: the full protocol.
+_FULL = PROTOCOLS["full"]
 
 
 def _default_classifier():
@@ -102,13 +109,13 @@ def _pair_features(
 
 
 def beta_vae_score(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     *,
     seed: int | np.random.Generator | None = 0,
-    batch_size: int = 64,
-    num_train: int = 10000,
-    num_eval: int = 5000,
+    batch_size: int = _FULL["batch_size"],
+    num_train: int = _FULL["num_train"],
+    num_eval: int = _FULL["num_eval"],
     factors: Sequence[int | str] | None = None,
     classifier=None,
     encode_batch_size: int = 4096,
@@ -117,7 +124,8 @@ def beta_vae_score(
     fixed factor from averaged absolute code differences.
 
     Args:
-        data: GroundTruthData. The ground-truth data set that renders images.
+        data: GroundTruthData, or any object ``as_ground_truth`` adapts
+            (the five interface members, or disentanglement_lib's).
         representation_fn: callable. numpy images (n, ...) -> codes (n, D),
             e.g. a model's posterior mean.
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
@@ -139,10 +147,18 @@ def beta_vae_score(
         one, both in ``factors`` order; it shows which factors the code
         cannot tell apart) and the settings used.
 
+    Example:
+    ```python
+    data = keras_bvae.datasets.DSpritesSimulator()
+    result = beta_vae_score(data, model.encode, seed=0)  # full protocol
+    result["eval_accuracy"], result["eval_confusion"]
+    ```
+
     Raises:
         ValueError: a count below 1, an unknown factor, or a representation
             of the wrong shape or with non-finite values.
     """
+    data = as_ground_truth(data)
     batch_size = _utils.check_count("batch_size", batch_size)
     num_train = _utils.check_count("num_train", num_train)
     num_eval = _utils.check_count("num_eval", num_eval)

@@ -29,15 +29,27 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
-from keras_bvae.datasets.base import GroundTruthData, as_rng
+from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["dci", "PROTOCOLS"]
+__all__ = ["dci", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_test": 5000},
     "quick": {"num_train": 1000, "num_test": 500},
 }
+
+# The scalar scores of the result dict (logged by the callback).
+SCORE_KEYS: tuple[str, ...] = (
+    "disentanglement",
+    "completeness",
+    "informativeness_train",
+    "informativeness_test",
+)
+
+# The function defaults: the full protocol.
+_FULL = PROTOCOLS["full"]
 
 
 def _importances(model, num_dims: int) -> np.ndarray:
@@ -71,12 +83,12 @@ def _weighted_score(importance: np.ndarray) -> float:
 
 
 def dci(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     *,
     seed: int | np.random.Generator | None = 0,
-    num_train: int = 10000,
-    num_test: int = 5000,
+    num_train: int = _FULL["num_train"],
+    num_test: int = _FULL["num_test"],
     factors: Sequence[int | str] | None = None,
     classifier=None,
     encode_batch_size: int = 4096,
@@ -84,7 +96,8 @@ def dci(
     """Eastwood & Williams (2018) DCI scores.
 
     Args:
-        data: GroundTruthData. The ground-truth data set that renders images.
+        data: GroundTruthData, or any object ``as_ground_truth`` adapts
+            (the five interface members, or disentanglement_lib's).
         representation_fn: callable. numpy images (n, ...) -> codes (n, D).
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
         num_train: int. Samples the classifiers fit. Defaults to 10000.
@@ -99,7 +112,16 @@ def dci(
         dict with ``disentanglement``, ``completeness``,
         ``informativeness_train``, ``informativeness_test``,
         ``importance_matrix`` (D lists of K floats) and the settings used.
+
+    Example:
+    ```python
+    from sklearn.ensemble import RandomForestClassifier
+
+    result = dci(data, model.encode, classifier=RandomForestClassifier())
+    result["disentanglement"], result["completeness"]
+    ```
     """
+    data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)
     num_test = _utils.check_count("num_test", num_test)
     encode_batch_size = _utils.check_count(

@@ -1,8 +1,9 @@
 """The FactorVAE disentanglement metric (Kim & Mnih, ICML 2018).
 
 1. Scale: encode a global sample and take each dimension's empirical
-   variance s_j^2; dimensions with s_j^2 below ``prune_threshold`` count as
-   collapsed and are ignored.
+   variance s_j^2; dimensions whose standard deviation s_j is below
+   ``prune_threshold`` count as collapsed (to the prior's mean) and are
+   ignored.
 2. One vote: draw a factor index y uniformly; draw L factor vectors that all
    share the same value of factor y; encode them; the vote goes to
 
@@ -17,8 +18,9 @@
    right / all votes, on training and on held-out votes.
 
 Defaults (L = 64, 10,000 train and 5,000 eval votes, 10,000 codes for the
-scale, threshold 0.05) follow disentanglement_lib's protocol (Locatello et
-al., ICML 2019). With no active dimension the score is 0.
+scale, threshold 0.05 on the standard deviation) follow disentanglement_lib's
+protocol (Locatello et al., ICML 2019); ``validate/`` compares the two
+implementations. With no active dimension the score is 0.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ import numpy as np
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["factor_vae_score", "PROTOCOLS"]
+__all__ = ["factor_vae_score", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {
@@ -39,14 +42,22 @@ PROTOCOLS: dict[str, dict[str, Any]] = {
         "num_train": 10000,
         "num_eval": 5000,
         "num_variance_estimate": 10000,
+        "prune_threshold": 0.05,
     },
     "quick": {
         "batch_size": 64,
         "num_train": 1000,
         "num_eval": 500,
         "num_variance_estimate": 2000,
+        "prune_threshold": 0.05,
     },
 }
+
+# The scalar scores of the result dict (logged by the callback).
+SCORE_KEYS: tuple[str, ...] = ("train_accuracy", "eval_accuracy")
+
+# The function defaults: the full protocol.
+_FULL = PROTOCOLS["full"]
 
 
 def _votes(
@@ -101,15 +112,15 @@ def _votes(
 
 
 def factor_vae_score(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     *,
     seed: int | np.random.Generator | None = 0,
-    batch_size: int = 64,
-    num_train: int = 10000,
-    num_eval: int = 5000,
-    num_variance_estimate: int = 10000,
-    prune_threshold: float = 0.05,
+    batch_size: int = _FULL["batch_size"],
+    num_train: int = _FULL["num_train"],
+    num_eval: int = _FULL["num_eval"],
+    num_variance_estimate: int = _FULL["num_variance_estimate"],
+    prune_threshold: float = _FULL["prune_threshold"],
     factors: Sequence[int | str] | None = None,
     encode_batch_size: int = 4096,
 ) -> dict[str, Any]:
@@ -117,7 +128,8 @@ def factor_vae_score(
     dimension of least normalised variance when one factor is fixed.
 
     Args:
-        data: GroundTruthData. The ground-truth data set that renders images.
+        data: GroundTruthData, or any object ``as_ground_truth`` adapts
+            (the five interface members, or disentanglement_lib's).
         representation_fn: callable. numpy images (n, ...) -> codes (n, D).
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
         batch_size: int. L, codes per vote; at least 2. Defaults to 64.
@@ -125,8 +137,10 @@ def factor_vae_score(
         num_eval: int. Held-out votes. Defaults to 5000.
         num_variance_estimate: int. Codes for the per-dimension variance;
             at least 2. Defaults to 10000.
-        prune_threshold: float. Dimensions with a smaller variance are
-            collapsed. Defaults to 0.05.
+        prune_threshold: float. Dimensions whose standard deviation over
+            the global sample is smaller are collapsed, as in
+            disentanglement_lib (a threshold on the variance would be its
+            square). Defaults to 0.05.
         factors: names or indices of the factors that get fixed. Defaults to
             all factors.
         encode_batch_size: int. Images per rendering and encoding call.
@@ -135,7 +149,14 @@ def factor_vae_score(
     Returns:
         dict with ``train_accuracy``, ``eval_accuracy``,
         ``num_active_dims`` and the settings used.
+
+    Example:
+    ```python
+    result = factor_vae_score(data, model.encode, seed=0)
+    result["eval_accuracy"], result["num_active_dims"]
+    ```
     """
+    data = as_ground_truth(data)
     batch_size = _utils.check_count("batch_size", batch_size, minimum=2)
     num_train = _utils.check_count("num_train", num_train)
     num_eval = _utils.check_count("num_eval", num_eval)
@@ -156,7 +177,7 @@ def factor_vae_score(
         data, representation_fn, num_variance_estimate, rng, encode_batch_size
     )
     scale = codes.var(axis=0, ddof=1)
-    active = scale >= prune_threshold
+    active = np.sqrt(scale) >= prune_threshold
     result = {
         "seed": _utils.seed_record(seed),
         "encode_batch_size": encode_batch_size,

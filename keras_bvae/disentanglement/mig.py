@@ -21,31 +21,39 @@ from typing import Any
 
 import numpy as np
 
-from keras_bvae.datasets.base import GroundTruthData, as_rng
+from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["mig", "PROTOCOLS"]
+__all__ = ["mig", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_bins": 20},
     "quick": {"num_train": 2000, "num_bins": 20},
 }
 
+# The scalar scores of the result dict (logged by the callback).
+SCORE_KEYS: tuple[str, ...] = ("mig",)
+
+# The function defaults: the full protocol.
+_FULL = PROTOCOLS["full"]
+
 
 def mig(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     *,
     seed: int | np.random.Generator | None = 0,
-    num_train: int = 10000,
-    num_bins: int = 20,
+    num_train: int = _FULL["num_train"],
+    num_bins: int = _FULL["num_bins"],
     factors: Sequence[int | str] | None = None,
     encode_batch_size: int = 4096,
 ) -> dict[str, Any]:
     """Chen et al. (2018) Mutual Information Gap.
 
     Args:
-        data: GroundTruthData. The ground-truth data set that renders images.
+        data: GroundTruthData, or any object ``as_ground_truth`` adapts
+            (the five interface members, or disentanglement_lib's).
         representation_fn: callable. numpy images (n, ...) -> codes (n, D)
             with D >= 2.
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
@@ -61,7 +69,14 @@ def mig(
         settings used. Factors with zero sampled entropy (a single class)
         carry no information; they are left out and listed under
         ``skipped_factors``.
+
+    Example:
+    ```python
+    result = mig(data, model.encode, seed=0)
+    result["mig"], result["per_factor"]["pos_x"]
+    ```
     """
+    data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)
     num_bins = _utils.check_count("num_bins", num_bins)
     encode_batch_size = _utils.check_count(

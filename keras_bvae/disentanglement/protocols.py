@@ -1,51 +1,63 @@
 """Named protocols for all metrics and ``evaluate``, which runs several.
 
-``PROTOCOLS["full"]`` holds the settings of disentanglement_lib (Locatello et
-al., ICML 2019), the ones published numbers use; ``PROTOCOLS["quick"]`` uses
-about ten times fewer samples, for monitoring during training.
+Each metric module owns its settings (``PROTOCOLS``, whose "full" entry is
+also its function's defaults) and its scalar result keys (``SCORE_KEYS``);
+this module only gathers them. ``PROTOCOLS["full"]`` holds the settings of
+disentanglement_lib (Locatello et al., ICML 2019), the ones published
+numbers use; ``PROTOCOLS["quick"]`` uses about ten times fewer samples, for
+monitoring during training.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from keras_bvae.datasets.base import GroundTruthData
 from keras_bvae.disentanglement import _utils
-from keras_bvae.disentanglement.beta_vae import PROTOCOLS as _BETA_VAE
-from keras_bvae.disentanglement.beta_vae import beta_vae_score
-from keras_bvae.disentanglement.dci import PROTOCOLS as _DCI
-from keras_bvae.disentanglement.dci import dci
-from keras_bvae.disentanglement.factor_vae import PROTOCOLS as _FACTOR_VAE
-from keras_bvae.disentanglement.factor_vae import factor_vae_score
-from keras_bvae.disentanglement.mig import PROTOCOLS as _MIG
-from keras_bvae.disentanglement.mig import mig
-from keras_bvae.disentanglement.sap import PROTOCOLS as _SAP
-from keras_bvae.disentanglement.sap import sap
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["METRICS", "PROTOCOLS", "evaluate", "protocol_settings"]
+__all__ = [
+    "METRICS",
+    "PROTOCOLS",
+    "SCORE_KEYS",
+    "evaluate",
+    "protocol_settings",
+]
 
-METRICS: dict[str, Callable[..., dict[str, Any]]] = {
-    "beta_vae": beta_vae_score,
-    "factor_vae": factor_vae_score,
-    "mig": mig,
-    "dci": dci,
-    "sap": sap,
+# (metric name, its module, its function). The module owns the metric's
+# PROTOCOLS and SCORE_KEYS. Imported by path: the package attribute ``mig``
+# is the function, not the module.
+_ENTRIES = (
+    ("beta_vae", "beta_vae", "beta_vae_score"),
+    ("factor_vae", "factor_vae", "factor_vae_score"),
+    ("mig", "mig", "mig"),
+    ("dci", "dci", "dci"),
+    ("sap", "sap", "sap"),
+    ("modularity", "modularity", "modularity_explicitness"),
+    ("unsupervised", "unsupervised", "unsupervised_scores"),
+)
+_MODULES = {
+    name: importlib.import_module(f"keras_bvae.disentanglement.{module}")
+    for name, module, _ in _ENTRIES
 }
 
-_PER_METRIC = {
-    "beta_vae": _BETA_VAE,
-    "factor_vae": _FACTOR_VAE,
-    "mig": _MIG,
-    "dci": _DCI,
-    "sap": _SAP,
+METRICS: dict[str, Callable[..., dict[str, Any]]] = {
+    name: getattr(_MODULES[name], function) for name, _, function in _ENTRIES
 }
 
 PROTOCOLS: dict[str, dict[str, dict[str, Any]]] = {
-    name: {metric: table[name] for metric, table in _PER_METRIC.items()}
-    for name in ("full", "quick")
+    protocol: {
+        name: module.PROTOCOLS[protocol] for name, module in _MODULES.items()
+    }
+    for protocol in ("full", "quick")
+}
+
+# metric name -> the scalar scores of its result dict, e.g. ("mig",).
+SCORE_KEYS: dict[str, tuple[str, ...]] = {
+    name: module.SCORE_KEYS for name, module in _MODULES.items()
 }
 
 
@@ -63,7 +75,7 @@ def protocol_settings(metric: str, protocol: str = "full") -> dict[str, Any]:
 
 
 def evaluate(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     metrics: Sequence[str] = ("beta_vae", "factor_vae", "mig", "dci", "sap"),
     protocol: str = "full",
@@ -87,6 +99,7 @@ def evaluate(
         seed, (int, np.integer)
     ):
         raise ValueError(f"seed must be an integer; got {seed!r}")
+    data = as_ground_truth(data)
     shared = {k: v for k, v in overrides.items() if k not in METRICS}
     results = {}
     for m in names:

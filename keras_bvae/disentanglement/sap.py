@@ -25,15 +25,22 @@ from typing import Any
 import numpy as np
 from sklearn.svm import LinearSVC
 
-from keras_bvae.datasets.base import GroundTruthData, as_rng
+from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["sap", "PROTOCOLS"]
+__all__ = ["sap", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_test": 5000},
     "quick": {"num_train": 2000, "num_test": 1000},
 }
+
+# The scalar scores of the result dict (logged by the callback).
+SCORE_KEYS: tuple[str, ...] = ("sap",)
+
+# The function defaults: the full protocol.
+_FULL = PROTOCOLS["full"]
 
 
 def _default_classifier():
@@ -41,12 +48,12 @@ def _default_classifier():
 
 
 def sap(
-    data: GroundTruthData,
+    data: DataLike,
     representation_fn: _utils.RepresentationFn,
     *,
     seed: int | np.random.Generator | None = 0,
-    num_train: int = 10000,
-    num_test: int = 5000,
+    num_train: int = _FULL["num_train"],
+    num_test: int = _FULL["num_test"],
     factors: Sequence[int | str] | None = None,
     classifier=None,
     encode_batch_size: int = 4096,
@@ -54,7 +61,8 @@ def sap(
     """Kumar et al. (2018) SAP score for discrete factors.
 
     Args:
-        data: GroundTruthData. The ground-truth data set that renders images.
+        data: GroundTruthData, or any object ``as_ground_truth`` adapts
+            (the five interface members, or disentanglement_lib's).
         representation_fn: callable. numpy images (n, ...) -> codes (n, D)
             with D >= 2.
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
@@ -71,7 +79,14 @@ def sap(
     Returns:
         dict with ``sap``, ``per_factor`` (factor name -> gap),
         ``score_matrix`` (D lists of K accuracies) and the settings used.
+
+    Example:
+    ```python
+    result = sap(data, model.encode, seed=0)
+    result["sap"], result["per_factor"]
+    ```
     """
+    data = as_ground_truth(data)
     num_train = _utils.check_count("num_train", num_train)
     num_test = _utils.check_count("num_test", num_test)
     encode_batch_size = _utils.check_count(

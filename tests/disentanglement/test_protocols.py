@@ -1,4 +1,6 @@
-"""Tests of the protocol tables and ``evaluate``."""
+"""Tests of the protocol tables, ``SCORE_KEYS`` and ``evaluate``."""
+
+import inspect
 
 import pytest
 from sklearn.ensemble import RandomForestClassifier
@@ -16,7 +18,13 @@ def test_full_protocol_is_disentanglement_lib():
         "num_train": 10000,
         "num_eval": 5000,
     }
-    assert full["factor_vae"]["num_variance_estimate"] == 10000
+    assert full["factor_vae"] == {
+        "batch_size": 64,
+        "num_train": 10000,
+        "num_eval": 5000,
+        "num_variance_estimate": 10000,
+        "prune_threshold": 0.05,
+    }
     assert full["mig"] == {"num_train": 10000, "num_bins": 20}
     assert full["dci"] == {"num_train": 10000, "num_test": 5000}
     assert full["sap"] == {"num_train": 10000, "num_test": 5000}
@@ -70,3 +78,29 @@ def test_evaluate_is_reproducible_and_matches_direct_call():
 def test_evaluate_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dis.evaluate(DATA, oracle, **kwargs)
+
+
+@pytest.mark.parametrize("metric", sorted(dis.METRICS))
+def test_function_defaults_are_the_full_protocol(metric):
+    params = inspect.signature(dis.METRICS[metric]).parameters
+    for key, value in dis.PROTOCOLS["full"][metric].items():
+        assert params[key].default == value, key
+
+
+def test_score_keys_are_the_scalar_scores_of_each_result():
+    from keras_bvae.callbacks import disentanglement as callback_module
+
+    assert callback_module.SCORE_KEYS is dis.SCORE_KEYS
+    assert dis.SCORE_KEYS["mig"] == ("mig",)
+    assert set(dis.SCORE_KEYS) == set(dis.METRICS)
+    results = dis.evaluate(
+        DATA,
+        oracle,
+        list(dis.METRICS),
+        protocol="quick",
+        seed=0,
+        dci={"classifier": RandomForestClassifier(n_estimators=5)},
+    )
+    for metric, keys in dis.SCORE_KEYS.items():
+        for key in keys:
+            assert isinstance(results[metric][key], float), (metric, key)
