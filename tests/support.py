@@ -3,6 +3,7 @@ child process, which cannot use fixtures."""
 
 import numpy as np
 
+from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.base import GroundTruthData, check_factors
 
 
@@ -44,3 +45,80 @@ class Squares(GroundTruthData):
         for i, (x, y) in enumerate(factors):
             images[i, step * y : step * y + side, step * x : step * x + side] = 1
         return images
+
+
+# -- metric test data (oracle and degenerate codes) ------------------------
+
+DSPRITES_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")
+DSPRITES_SIZES = (3, 6, 40, 32, 32)
+
+
+class FactorVectorData(GroundTruthData):
+    """Observation = the factor classes as a float32 vector (K,)."""
+
+    def __init__(self, sizes=DSPRITES_SIZES, names=None):
+        self._sizes = tuple(sizes)
+        self._names = tuple(names or (f"f{i}" for i in range(len(sizes))))
+
+    @property
+    def factor_names(self):
+        return self._names
+
+    @property
+    def factor_sizes(self):
+        return self._sizes
+
+    @property
+    def observation_shape(self):
+        return (len(self._sizes),)
+
+    def sample_observations_from_factors(self, factors, rng=None):
+        return np.asarray(factors, dtype=np.float32)
+
+
+def dsprites_like():
+    return FactorVectorData(DSPRITES_SIZES, DSPRITES_NAMES)
+
+
+def oracle(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+PARTIAL_SIZES = (3, 6, 10, 8, 8)
+
+
+def partial_factor_images(fraction=0.1, seed=0):
+    """ArrayGroundTruthData holding a random ``fraction`` of the factor
+    combinations of PARTIAL_SIZES; each image (1, K) is its classes / 64,
+    so ``flat_oracle`` reads the true factors of whatever image is served."""
+    grid = np.indices(PARTIAL_SIZES).reshape(len(PARTIAL_SIZES), -1).T
+    rng = np.random.default_rng(seed)
+    factors = grid[rng.random(len(grid)) < fraction]
+    images = (factors / 64).astype(np.float32)[:, None, :]
+    return ArrayGroundTruthData(images, factors, factor_sizes=PARTIAL_SIZES)
+
+
+def flat_oracle(x):
+    return np.asarray(x, dtype=np.float64).reshape(len(x), -1) * 64
+
+
+def constant(x):
+    return np.zeros((len(x), 5))
+
+
+def noise_fn(dims=5, seed=123):
+    """Codes that ignore the input: fresh standard normal noise per call."""
+    rng = np.random.default_rng(seed)
+    return lambda x: rng.normal(size=(len(x), dims))
+
+
+class CallLog:
+    """Representation wrapper that records the batch sizes it is called on."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.sizes = []
+
+    def __call__(self, x):
+        self.sizes.append(len(x))
+        return self.fn(x)

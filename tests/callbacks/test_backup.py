@@ -4,7 +4,6 @@ restored (by train() and by BetaVAE.fit), and the guard's message."""
 import json
 import os
 
-import keras
 import numpy as np
 import pytest
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from test_disentanglement_utils import (
+from support import (
     CallLog,
     FactorVectorData,
     constant,

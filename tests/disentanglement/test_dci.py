@@ -8,7 +8,7 @@ import pytest
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
-from test_disentanglement_utils import FactorVectorData, constant, oracle
+from support import FactorVectorData, constant, oracle
 
 from keras_bvae.disentanglement import dci
 

@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 from sklearn.ensemble import RandomForestClassifier
-from test_disentanglement_utils import FactorVectorData, oracle
+from support import FactorVectorData, oracle
 
 from keras_bvae import disentanglement as dis
 

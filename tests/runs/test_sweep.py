@@ -7,12 +7,9 @@ import numpy as np
 import pytest
 from support import Squares
 
-from keras_bvae.runs import sweep, sweep_plots
-from keras_bvae.runs import training
 from keras_bvae.cli import main
-from keras_bvae.datasets.base import GroundTruthData, check_factors
+from keras_bvae.runs import sweep, sweep_plots, training
 from keras_bvae.runs.training import TrainConfig
-
 
 TINY = TrainConfig(
     architecture="higgins", batch_size=8, epochs=1, steps_per_epoch=3,

@@ -15,7 +15,6 @@ import keras
 import numpy as np
 import pytest
 
-
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Trains a tiny model through keras_bvae.training.train; KILL_AT_STEP makes

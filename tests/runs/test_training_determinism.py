@@ -9,13 +9,12 @@ CPU threads or oneDNN on/off changes the last bits.
 import keras
 import numpy as np
 import pytest
-from support import blob_images as make_blobs
 from sklearn.ensemble import GradientBoostingClassifier
+from support import blob_images as make_blobs
 
 from keras_bvae import disentanglement as dis
-from keras_bvae.datasets import DSpritesSimulator
+from keras_bvae.datasets import DSpritesSimulator, make_dataset
 from keras_bvae.model import BetaVAE
-from keras_bvae.datasets import make_dataset
 from keras_bvae.runs.training import TrainConfig, train
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from test_disentanglement_utils import (
+from support import (
     FactorVectorData,
     constant,
     noise_fn,

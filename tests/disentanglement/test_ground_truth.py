@@ -4,7 +4,7 @@ accept data objects that do not subclass GroundTruthData."""
 import numpy as np
 import pytest
 from sklearn.ensemble import RandomForestClassifier
-from test_disentanglement_utils import (
+from support import (
     DSPRITES_NAMES,
     DSPRITES_SIZES,
     FactorVectorData,

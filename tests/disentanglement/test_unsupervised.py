@@ -3,7 +3,7 @@ correlation, mutual information of the code)."""
 
 import numpy as np
 import pytest
-from test_disentanglement_utils import FactorVectorData, constant, oracle
+from support import FactorVectorData, constant, oracle
 
 from keras_bvae.disentanglement import unsupervised_scores
 from keras_bvae.disentanglement.unsupervised import (
