@@ -1,7 +1,9 @@
-"""Pictures of a trained beta-VAE: traversals and reconstructions (PNG).
+"""Pictures of a trained beta-VAE: traversals, reconstructions, the
+latent x factor NMI heatmap (PNG) and traversal animations (GIF).
 
 Uses matplotlib's non-interactive Agg canvas, so it works on headless
-machines and in CI; in a notebook the returned Figure displays itself.
+machines and in CI; in a notebook the returned Figure displays itself. The
+GIF is written with Pillow, which matplotlib itself requires.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from keras_bvae.files import write_atomic
 __all__ = [
     "plot_traversals",
     "plot_reconstructions",
+    "plot_nmi_heatmap",
+    "traversal_frames",
+    "save_traversal_gif",
     "save_figure",
     "new_axes",
     "new_figure",
@@ -39,7 +44,9 @@ def image_grid(images: np.ndarray, pad: int = 2) -> np.ndarray:
     for r in range(rows):
         for c in range(cols):
             top, left = pad + r * (height + pad), pad + c * (width + pad)
-            grid[top:top + height, left:left + width] = images[r, c].mean(-1)
+            grid[top : top + height, left : left + width] = images[r, c].mean(
+                -1
+            )
     return grid
 
 
@@ -62,16 +69,32 @@ def plot_traversals(
     dims: Sequence[int] | None = None,
     kl_per_dim: Sequence[float] | None = None,
     title: str | None = None,
+    row_labels: Sequence[str] | None = None,
 ) -> Figure:
     """One row per latent, one column per value (``BetaVAE.traverse``).
 
-    Rows are labelled with the latent index and, when given, the latent's
-    average KL in nats, so active latents are easy to tell apart.
+    Rows are labelled with the latent index, or with ``row_labels`` when
+    given (e.g. the ``labels`` of ``label_latents``: "z3: orientation,
+    NMI 0.41"), and, when given, the latent's average KL in nats, so active
+    latents and the factor each one moves are easy to tell apart.
+
+    Args:
+        traversals: (rows, cols, H, W, C) images.
+        values: the latent value of each column, printed under the last row.
+        dims: the latent index of each row. Defaults to 0 .. rows - 1.
+        kl_per_dim: per latent (indexed by latent, not row), its KL in nats.
+        title: figure title.
+        row_labels: per latent (indexed by latent, not row), its label;
+            replaces ``z{index}``.
+
+    Returns:
+        matplotlib Figure.
     """
     traversals = np.asarray(traversals)
     rows, cols = traversals.shape[:2]
     dims = list(range(rows)) if dims is None else list(dims)
-    figure = new_figure(1.0 + 0.8 * cols, 0.3 + 0.8 * rows)
+    width = 1.0 + 0.8 * cols + (1.4 if row_labels is not None else 0.0)
+    figure = new_figure(width, 0.3 + 0.8 * rows)
     axes = figure.subplots(rows, cols, squeeze=False)
     for r in range(rows):
         for c in range(cols):
@@ -80,17 +103,200 @@ def plot_traversals(
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
-                label = f"z{dims[r]}"
+                label = (
+                    f"z{dims[r]}"
+                    if row_labels is None
+                    else _wrap_label(str(row_labels[dims[r]]))
+                )
                 if kl_per_dim is not None:
                     label += f"\nKL {float(kl_per_dim[dims[r]]):.2f}"
-                ax.set_ylabel(label, rotation=0, ha="right", va="center",
-                              fontsize=8)
+                ax.set_ylabel(
+                    label, rotation=0, ha="right", va="center", fontsize=8
+                )
             if r == rows - 1 and values is not None:
                 ax.set_xlabel(f"{float(values[c]):+.1f}", fontsize=8)
     if title:
         figure.suptitle(title, fontsize=10)
     figure.subplots_adjust(wspace=0.05, hspace=0.05)
     return figure
+
+
+def _wrap_label(label: str) -> str:
+    """ "z3: orientation, NMI 0.41" -> two lines at the first comma."""
+    return label.replace(", ", "\n", 1)
+
+
+def plot_nmi_heatmap(
+    nmi: np.ndarray,
+    factor_names: Sequence[str],
+    latent_names: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The latent x factor normalised mutual information as a heatmap.
+
+    Args:
+        nmi: (M, K) array in [0, 1], e.g. ``label_latents(...)["nmi"]``.
+        factor_names: the K factor names (columns).
+        latent_names: the M row names. Defaults to ``z0`` .. ``z{M-1}``.
+        title: figure title.
+
+    Returns:
+        matplotlib Figure with one annotated cell per (latent, factor).
+
+    Example:
+    ```python
+    result = label_latents(data, model.encode)
+    save_figure(plot_nmi_heatmap(result["nmi"], result["factor_names"]),
+                "nmi_heatmap.png")
+    ```
+    """
+    nmi = np.asarray(nmi, dtype=np.float64)
+    if nmi.ndim != 2 or nmi.shape[1] != len(factor_names):
+        raise ValueError(
+            f"nmi must have shape (latents, {len(factor_names)} factors); "
+            f"got {nmi.shape}"
+        )
+    rows, cols = nmi.shape
+    if latent_names is None:
+        latent_names = [f"z{j}" for j in range(rows)]
+    if len(latent_names) != rows:
+        raise ValueError(
+            f"got {len(latent_names)} latent names for {rows} latents"
+        )
+    figure = new_figure(1.6 + 0.9 * cols, 0.9 + 0.35 * rows)
+    ax = figure.subplots()
+    image = ax.imshow(nmi, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(cols))
+    ax.set_xticklabels(list(factor_names), rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(rows))
+    ax.set_yticklabels(list(latent_names), fontsize=8)
+    for j in range(rows):
+        for k in range(cols):
+            ax.text(
+                k,
+                j,
+                f"{nmi[j, k]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if nmi[j, k] < 0.5 else "black",
+            )
+    figure.colorbar(image, ax=ax, label="NMI = I(z; v) / H(v)")
+    ax.set_title(title or "latent x factor NMI", fontsize=10)
+    return figure
+
+
+def traversal_frames(
+    traversals: np.ndarray,
+    values: Sequence[float] | None = None,
+    dims: Sequence[int] | None = None,
+    row_labels: Sequence[str] | None = None,
+    columns: int = 5,
+    dpi: int = 80,
+) -> list[np.ndarray]:
+    """Frames of a traversal animation: all latents move together.
+
+    Frame t shows, for every latent, its traversal image at value t, in a
+    grid of ``columns`` panels per row, each titled with its label; the
+    values run forwards then back, so the animation loops smoothly (the
+    traversal animations of Higgins et al. 2017).
+
+    Args:
+        traversals: (rows, V, H, W, C) images (``BetaVAE.traverse``).
+        values: the V latent values, shown in the frame's title.
+        dims: the latent index of each row. Defaults to 0 .. rows - 1.
+        row_labels: per latent (indexed by latent), the panel title.
+        columns: panels per row of the grid. Defaults to 5.
+        dpi: resolution of each frame. Defaults to 80.
+
+    Returns:
+        list of 2V - 2 (V if V < 3) uint8 (h, w, 3) RGB frames.
+    """
+    traversals = np.asarray(traversals)
+    if traversals.ndim != 5:
+        raise ValueError(
+            "traversals must have shape (rows, values, H, W, C); got "
+            f"{traversals.shape}"
+        )
+    rows, count = traversals.shape[:2]
+    dims = list(range(rows)) if dims is None else list(dims)
+    order = list(range(count))
+    if count >= 3:
+        order += list(range(count - 2, 0, -1))
+    columns = max(1, min(int(columns), rows))
+    grid_rows = -(-rows // columns)
+    frames = []
+    for t in order:
+        figure = new_figure(1.5 * columns, 1.6 * grid_rows + 0.3)
+        axes = figure.subplots(grid_rows, columns, squeeze=False)
+        for i, ax in enumerate(axes.ravel()):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i >= rows:
+                ax.set_axis_off()
+                continue
+            ax.imshow(traversals[i, t].mean(-1), cmap="gray", vmin=0, vmax=1)
+            label = (
+                f"z{dims[i]}"
+                if row_labels is None
+                else _wrap_label(str(row_labels[dims[i]]))
+            )
+            ax.set_title(label, fontsize=7)
+        if values is not None:
+            figure.suptitle(f"latent value {float(values[t]):+.2f}", fontsize=9)
+        figure.set_dpi(dpi)
+        figure.canvas.draw()
+        frames.append(np.asarray(figure.canvas.buffer_rgba())[..., :3].copy())
+    return frames
+
+
+def save_traversal_gif(
+    traversals: np.ndarray,
+    path: str,
+    values: Sequence[float] | None = None,
+    dims: Sequence[int] | None = None,
+    row_labels: Sequence[str] | None = None,
+    frame_ms: int = 150,
+    columns: int = 5,
+) -> str:
+    """Writes a traversal as a looping animated GIF, atomically.
+
+    Args:
+        traversals: (rows, V, H, W, C) images (``BetaVAE.traverse``).
+        path: str. Where to write the GIF.
+        values, dims, row_labels, columns: as in ``traversal_frames``.
+        frame_ms: int. Duration of each frame in milliseconds.
+
+    Returns:
+        The path written.
+
+    Example:
+    ```python
+    values = np.linspace(-2, 2, 9)
+    save_traversal_gif(model.traverse(images[:1], values=values),
+                       "traversals.gif", values=values)
+    ```
+    """
+    from PIL import Image
+
+    frames = [
+        Image.fromarray(frame)
+        for frame in traversal_frames(
+            traversals, values, dims, row_labels, columns=columns
+        )
+    ]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return write_atomic(
+        path,
+        lambda tmp: frames[0].save(
+            tmp,
+            save_all=True,
+            append_images=frames[1:],
+            duration=int(frame_ms),
+            loop=0,
+        ),
+        suffix=".gif",
+    )
 
 
 def plot_reconstructions(

@@ -25,6 +25,7 @@ from keras_bvae.disentanglement.beta_vae import beta_vae_score
 from keras_bvae.disentanglement.dci import dci
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
 from keras_bvae.disentanglement.ground_truth import as_ground_truth
+from keras_bvae.disentanglement.latent_factors import label_latents
 from keras_bvae.disentanglement.mig import mig
 from keras_bvae.disentanglement.modularity import modularity_explicitness
 from keras_bvae.disentanglement.protocols import (
@@ -39,6 +40,7 @@ from keras_bvae.disentanglement.udr import udr
 from keras_bvae.disentanglement.unsupervised import unsupervised_scores
 
 __all__ = [
+    "label_latents",
     "METRICS",
     "PROTOCOLS",
     "SCORE_KEYS",

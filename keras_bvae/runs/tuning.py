@@ -45,10 +45,10 @@ import keras
 import keras_tuner
 
 from keras_bvae.callbacks.disentanglement import (
-    SCORE_KEYS,
     DisentanglementCallback,
     log_name,
 )
+from keras_bvae.disentanglement import SCORE_KEYS
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
 from keras_bvae.runs.config import TrainConfig, build_model
