@@ -24,8 +24,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
+LINTED := keras_bvae tests benchmarks saved_models validate
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check keras_bvae tests benchmarks saved_models
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 clean:
 	rm -rf $(VENV) runs

@@ -100,7 +100,8 @@ def _export_config(model) -> dict[str, Any]:
 
     return {
         "format_version": FORMAT_VERSION,
-        "architecture": "custom" if model.custom_networks
+        "architecture": "custom"
+        if model.custom_networks
         else model.architecture,
         "latent_dim": model.latent_dim,
         "objective": model.objective.registered_name,
@@ -164,8 +165,9 @@ def _archive(model) -> keras.export.ExportArchive:
         }
 
     images = tf.TensorSpec((None, h, w, c), tf.float32, name="images")
-    latents = tf.TensorSpec((None, model.latent_dim), tf.float32,
-                            name="latents")
+    latents = tf.TensorSpec(
+        (None, model.latent_dim), tf.float32, name="latents"
+    )
     # Endpoints track the variables they use; archive.track(model) would
     # store every weight twice (Keras and tf.Variable), doubling the size.
     archive = keras.export.ExportArchive()
@@ -334,9 +336,9 @@ def load_export_model(directory: str | os.PathLike):
         )
     model = BetaVAE.from_config(config["model_config"])
     loaded = tf.saved_model.load(directory)
-    weights = [np.asarray(v.numpy()) for v in getattr(
-        loaded, _WEIGHTS_COLLECTION
-    )]
+    weights = [
+        np.asarray(v.numpy()) for v in getattr(loaded, _WEIGHTS_COLLECTION)
+    ]
     expected = [tuple(w.shape) for w in model.weights]
     if [w.shape for w in weights] != expected:
         raise ValueError(

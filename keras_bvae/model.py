@@ -38,6 +38,8 @@ from keras_bvae.objectives import (
     Objective,
     ObjectiveInputs,
     get_objective,
+)
+from keras_bvae.objectives import (
     normalized_beta as _normalized_beta,
 )
 from keras_bvae.validation import check_int, check_number
@@ -156,7 +158,8 @@ class BetaVAE(keras.Model):
 
         extra = [n for n in self.objective.term_names if n not in BASE_TERMS]
         self.term_trackers = {
-            name: keras.metrics.Mean(name=name) for name in (*BASE_TERMS, *extra)
+            name: keras.metrics.Mean(name=name)
+            for name in (*BASE_TERMS, *extra)
         }
         self.kl_dim_trackers = [
             keras.metrics.Mean(name=f"kl_{i}") for i in range(self.latent_dim)

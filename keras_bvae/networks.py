@@ -37,7 +37,11 @@ def _burgess_encoder(input_shape, latent_dim: int) -> keras.Model:
     x = inputs
     for i in range(4):
         x = layers.Conv2D(
-            32, 4, strides=2, padding="same", activation="relu",
+            32,
+            4,
+            strides=2,
+            padding="same",
+            activation="relu",
             name=f"conv{i + 1}",
         )(x)
     x = layers.Flatten(name="flatten")(x)
@@ -58,7 +62,11 @@ def _burgess_decoder(input_shape, latent_dim: int) -> keras.Model:
     x = layers.Reshape((height // 16, width // 16, 32), name="reshape")(x)
     for i in range(3):
         x = layers.Conv2DTranspose(
-            32, 4, strides=2, padding="same", activation="relu",
+            32,
+            4,
+            strides=2,
+            padding="same",
+            activation="relu",
             name=f"deconv{i + 1}",
         )(x)
     logits = layers.Conv2DTranspose(

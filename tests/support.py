@@ -18,7 +18,6 @@ def blob_images(num: int, seed: int = 0, size: int = 64) -> np.ndarray:
     return images
 
 
-
 class Squares(GroundTruthData):
     """Ground truth of two factors: a square at one of grid x grid places.
 
@@ -43,7 +42,9 @@ class Squares(GroundTruthData):
         images = np.zeros((len(factors), 64, 64, 1), np.float32)
         step, side = self.step, self.side
         for i, (x, y) in enumerate(factors):
-            images[i, step * y : step * y + side, step * x : step * x + side] = 1
+            images[
+                i, step * y : step * y + side, step * x : step * x + side
+            ] = 1
         return images
 
 

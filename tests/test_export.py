@@ -46,9 +46,7 @@ def model(spread_model):
 
 @pytest.fixture(scope="module")
 def exported(model, tmp_path_factory):
-    return export_saved_model(
-        model, tmp_path_factory.mktemp("export") / "bvae"
-    )
+    return export_saved_model(model, tmp_path_factory.mktemp("export") / "bvae")
 
 
 # Runs in a fresh interpreter that has only TensorFlow: keras_bvae is made
@@ -106,8 +104,8 @@ _TF_ONLY_SCRIPT = textwrap.dedent(
 )
 
 
-def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images,
-    model, exported, tmp_path
+def test_signatures_match_the_model_in_a_tensorflow_only_process(
+    blob_images, model, exported, tmp_path
 ):
     rng = np.random.default_rng(0)
     inputs = {}
@@ -118,9 +116,18 @@ def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images,
         )
     np.savez(tmp_path / "inputs.npz", **inputs)
     result = subprocess.run(
-        [sys.executable, "-c", _TF_ONLY_SCRIPT, exported,
-         str(tmp_path / "inputs.npz"), str(tmp_path / "outputs.npz")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            _TF_ONLY_SCRIPT,
+            exported,
+            str(tmp_path / "inputs.npz"),
+            str(tmp_path / "outputs.npz"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -143,7 +150,8 @@ def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images,
         np.testing.assert_allclose(out[f"encode_logvar_{b}"], logvar, **tol)
         np.testing.assert_allclose(
             out[f"decode_logits_{b}"],
-            model.decoder(latents, training=False).numpy(), **tol,
+            model.decoder(latents, training=False).numpy(),
+            **tol,
         )
         np.testing.assert_allclose(
             out[f"decode_probabilities_{b}"], model.decode(latents), **tol
@@ -159,8 +167,9 @@ def test_signatures_match_the_model_in_a_tensorflow_only_process(blob_images,
         expected_z = tf.random.stateless_normal(
             [b, LATENT_DIM], seed=[7, 0]
         ).numpy()
-        np.testing.assert_allclose(out[f"sample_latents_{b}"], expected_z,
-                                   **tol)
+        np.testing.assert_allclose(
+            out[f"sample_latents_{b}"], expected_z, **tol
+        )
         np.testing.assert_allclose(
             out[f"sample_probabilities_{b}"], model.decode(expected_z), **tol
         )
@@ -186,15 +195,11 @@ def test_config_json_describes_the_model(model, exported):
     )
     assert config["likelihood"] == "bernoulli"
     assert config["image_shape"] == [64, 64, 1]
-    assert config["signatures"]["serving_default"] == {
-        "same_as": "reconstruct"
-    }
+    assert config["signatures"]["serving_default"] == {"same_as": "reconstruct"}
     assert config["signatures"]["sample"]["inputs"]["count"]["dtype"] == (
         "int32"
     )
-    assert config["model_config"] == json.loads(
-        json.dumps(model.get_config())
-    )
+    assert config["model_config"] == json.loads(json.dumps(model.get_config()))
 
 
 def test_signatures_reject_bad_inputs_inside_the_graph(blob_images, exported):
@@ -215,7 +220,9 @@ def test_signatures_reject_bad_inputs_inside_the_graph(blob_images, exported):
         sig["sample"](count=tf.constant(0), seed=tf.constant(1, tf.int64))
 
 
-def test_gaussian_export_accepts_images_outside_unit_range(spread_model, blob_images, tmp_path):
+def test_gaussian_export_accepts_images_outside_unit_range(
+    spread_model, blob_images, tmp_path
+):
     model = spread_model(likelihood="gaussian", latent_dim=2)
     path = export_saved_model(model, tmp_path / "gauss")
     with open(os.path.join(path, CONFIG_FILENAME)) as f:
@@ -226,12 +233,15 @@ def test_gaussian_export_accepts_images_outside_unit_range(spread_model, blob_im
     )
     np.testing.assert_allclose(
         out["mean"].numpy(),
-        model.encoder(images).numpy()[:, :2], rtol=1e-5, atol=1e-5,
+        model.encoder(images).numpy()[:, :2],
+        rtol=1e-5,
+        atol=1e-5,
     )
 
 
-def test_load_rebuilds_the_keras_model_from_an_export(blob_images, model, exported,
-                                                      tmp_path):
+def test_load_rebuilds_the_keras_model_from_an_export(
+    blob_images, model, exported, tmp_path
+):
     images = blob_images(4, seed=3)
     rebuilt = keras_bvae.load(exported)
     assert isinstance(rebuilt, BetaVAE)
@@ -258,7 +268,9 @@ def test_cli_exports_a_saved_keras_file(blob_images, model, tmp_path, capsys):
     served = tf.saved_model.load(str(out))
     np.testing.assert_allclose(
         served.signatures["encode"](images=tf.constant(images))["mean"],
-        model.encode(images), rtol=1e-5, atol=1e-5,
+        model.encode(images),
+        rtol=1e-5,
+        atol=1e-5,
     )
     # without DIR: savedmodel/ inside the model folder
     assert main(["export", str(tmp_path)]) == 0
@@ -284,26 +296,31 @@ def test_non_empty_folder_is_refused_and_left_alone(model, tmp_path, capsys):
     with pytest.raises(FileExistsError, match="refusing"):
         export_saved_model(model, target, overwrite=True)
     assert os.listdir(target) == ["notes.txt"]
-    assert main(["export", "--overwrite", str(tmp_path / "m.keras"),
-                 str(target)]) == 2  # no such model
+    assert (
+        main(["export", "--overwrite", str(tmp_path / "m.keras"), str(target)])
+        == 2
+    )  # no such model
     model.save(tmp_path / "m.keras")
     assert main(["export", str(tmp_path / "m.keras"), str(target)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["busy", "m.keras"]  # no temp dirs
 
 
-def test_overwrite_replaces_an_earlier_export(spread_model, blob_images, model, tmp_path):
+def test_overwrite_replaces_an_earlier_export(
+    spread_model, blob_images, model, tmp_path
+):
     target = tmp_path / "export"
     (target).mkdir()  # an empty folder is fine without overwrite
     export_saved_model(model, target)
     other = spread_model(seed=1)
     export_saved_model(other, target, overwrite=True)
     images = blob_images(2)
-    mean = tf.saved_model.load(str(target)).signatures["encode"](
-        images=tf.constant(images)
-    )["mean"].numpy()
-    np.testing.assert_allclose(mean, other.encode(images), rtol=1e-5,
-                               atol=1e-5)
+    mean = (
+        tf.saved_model.load(str(target))
+        .signatures["encode"](images=tf.constant(images))["mean"]
+        .numpy()
+    )
+    np.testing.assert_allclose(mean, other.encode(images), rtol=1e-5, atol=1e-5)
     assert not np.allclose(mean, model.encode(images), atol=1e-3)
     assert os.listdir(tmp_path) == ["export"]
 
@@ -320,12 +337,14 @@ def test_a_failed_export_leaves_nothing_behind(model, tmp_path, monkeypatch):
 
 def test_only_a_beta_vae_is_exported(tmp_path):
     with pytest.raises(TypeError, match="BetaVAE"):
-        export_saved_model(keras.Sequential([keras.layers.Dense(2)]),
-                           tmp_path / "x")
+        export_saved_model(
+            keras.Sequential([keras.layers.Dense(2)]), tmp_path / "x"
+        )
 
 
-def test_a_failed_overwrite_keeps_the_earlier_export(spread_model, blob_images, model, tmp_path,
-                                                     monkeypatch):
+def test_a_failed_overwrite_keeps_the_earlier_export(
+    spread_model, blob_images, model, tmp_path, monkeypatch
+):
     target = tmp_path / "export"
     export_saved_model(model, target)
     before = sorted(os.listdir(target))
@@ -340,11 +359,12 @@ def test_a_failed_overwrite_keeps_the_earlier_export(spread_model, blob_images, 
     assert sorted(os.listdir(target)) == before
     assert os.listdir(tmp_path) == ["export"]
     images = blob_images(2)
-    mean = tf.saved_model.load(str(target)).signatures["encode"](
-        images=tf.constant(images)
-    )["mean"].numpy()
-    np.testing.assert_allclose(mean, model.encode(images), rtol=1e-5,
-                               atol=1e-5)
+    mean = (
+        tf.saved_model.load(str(target))
+        .signatures["encode"](images=tf.constant(images))["mean"]
+        .numpy()
+    )
+    np.testing.assert_allclose(mean, model.encode(images), rtol=1e-5, atol=1e-5)
 
 
 def test_export_stores_each_weight_once(model, exported):

@@ -125,7 +125,9 @@ def test_higgins_mlp_trains(small_model, images):
     assert np.isfinite(history.history["loss"][0])
 
 
-def test_gaussian_likelihood_accepts_values_outside_unit_range(small_model, blob_images):
+def test_gaussian_likelihood_accepts_values_outside_unit_range(
+    small_model, blob_images
+):
     model = small_model(likelihood="gaussian")
     x = blob_images(4) * 1.5
     assert np.isfinite(model.encode(x)).all()
@@ -198,7 +200,9 @@ def test_capacity_and_beta_together_are_refused():
         BetaVAE(latent_dim=2, beta=4.0, capacity={"capacity_max": 5.0})
 
 
-def test_keras_file_round_trip_in_a_fresh_process(small_model, tmp_path, images):
+def test_keras_file_round_trip_in_a_fresh_process(
+    small_model, tmp_path, images
+):
     model = small_model(beta=4.0)
     model.fit(images, batch_size=16, epochs=1, verbose=0)
     path = tmp_path / "m.keras"

@@ -34,6 +34,7 @@ def test_equals_keras_adam(kwargs):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     keras_vars = keras_model.optimizer.variables
     fused_vars = fused_model.optimizer.variables
+
     # The same slots in the same order, so weights files load into either.
     def slots(variables):
         return [(v.path.rsplit("_", 1)[-1], v.shape) for v in variables]

@@ -66,11 +66,20 @@ def fresh_quick_scores(tmp_path_factory):
         if name not in cache:
             folder = tmp_path_factory.mktemp(name.replace("/", "_"))
             out = folder / "metrics_quick.json"
-            status = cli.main([
-                "evaluate", os.path.join(ROOT, name), "--protocol", "quick",
-                "--metrics", "beta_vae,mig", "--seed", "0",
-                "--output", str(out),
-            ])
+            status = cli.main(
+                [
+                    "evaluate",
+                    os.path.join(ROOT, name),
+                    "--protocol",
+                    "quick",
+                    "--metrics",
+                    "beta_vae,mig",
+                    "--seed",
+                    "0",
+                    "--output",
+                    str(out),
+                ]
+            )
             assert status == 0
             cache[name] = read_scores(out)
         return cache[name]
@@ -89,7 +98,9 @@ def test_committed_scores_reproduce(name, fresh_quick_scores, capsys):
     for key in fresh:
         assert fresh[key] == pytest.approx(committed_quick[key], abs=1e-9)
         assert abs(fresh[key] - committed_full[key]) <= QUICK_VS_FULL, (
-            key, fresh[key], committed_full[key]
+            key,
+            fresh[key],
+            committed_full[key],
         )
 
 
@@ -103,7 +114,9 @@ def test_seed_repeat_scores_reproduce(name, fresh_quick_scores, capsys):
     full = read_scores(os.path.join(ROOT, name, "metrics.json"))
     for key in fresh:
         assert abs(fresh[key] - full[key]) <= QUICK_VS_FULL, (
-            key, fresh[key], full[key]
+            key,
+            fresh[key],
+            full[key],
         )
 
 

@@ -17,29 +17,44 @@ DEFAULT_METRICS = ("beta_vae", "factor_vae", "mig", "dci", "sap")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras file or a model folder")
-    parser.add_argument("--data", default="dsprites-sim",
-                        help="dsprites-sim (default) or dsprites-tfds")
-    parser.add_argument("--data-dir", default=None,
-                        help="tfds data folder for dsprites-tfds")
-    parser.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
-                        help="comma-separated metric names "
-                        "(default: %(default)s)")
-    parser.add_argument("--protocol", default="full",
-                        choices=["full", "quick"])
+    parser.add_argument(
+        "--data",
+        default="dsprites-sim",
+        help="dsprites-sim (default) or dsprites-tfds",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="tfds data folder for dsprites-tfds"
+    )
+    parser.add_argument(
+        "--metrics",
+        default=",".join(DEFAULT_METRICS),
+        help="comma-separated metric names (default: %(default)s)",
+    )
+    parser.add_argument("--protocol", default="full", choices=["full", "quick"])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", action="append", default=[],
-                        metavar="KEY=VALUE",
-                        help="override a protocol setting (e.g. "
-                        "num_train=1000) for every metric that has it; "
-                        "repeatable")
-    parser.add_argument("--output", "-o", default=None,
-                        help="JSON file to write (default: metrics.json "
-                        "beside the model; '-' for none)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a protocol setting (e.g. "
+        "num_train=1000) for every metric that has it; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        default=None,
+        help="JSON file to write (default: metrics.json "
+        "beside the model; '-' for none)",
+    )
 
 
 def default_output(model_path: str) -> str:
-    folder = model_path if os.path.isdir(model_path) else os.path.dirname(
-        os.path.abspath(model_path)
+    folder = (
+        model_path
+        if os.path.isdir(model_path)
+        else os.path.dirname(os.path.abspath(model_path))
     )
     return os.path.join(folder, "metrics.json")
 
@@ -78,18 +93,25 @@ def evaluate_model(
         if not any(
             key in inspect.signature(METRICS[m]).parameters for m in metrics
         ):
-            raise ValueError(
-                f"no chosen metric has a setting {key!r}"
-            )
+            raise ValueError(f"no chosen metric has a setting {key!r}")
     results = {}
     for name in metrics:  # one at a time, so progress shows per metric
         started = time.time()
-        print(f"evaluating {name} ({protocol} protocol)...", file=sys.stderr,
-              flush=True)
+        print(
+            f"evaluating {name} ({protocol} protocol)...",
+            file=sys.stderr,
+            flush=True,
+        )
         accepted = inspect.signature(METRICS[name]).parameters
         own = {k: v for k, v in overrides.items() if k in accepted}
-        result = evaluate(data, model.encode, metrics=[name],
-                          protocol=protocol, seed=seed, **{name: own})[name]
+        result = evaluate(
+            data,
+            model.encode,
+            metrics=[name],
+            protocol=protocol,
+            seed=seed,
+            **{name: own},
+        )[name]
         result["seconds"] = round(time.time() - started, 1)
         results[name] = result
     return results
@@ -98,8 +120,8 @@ def evaluate_model(
 def run(args: argparse.Namespace) -> int:
     from keras_bvae import datasets
     from keras_bvae.disentanglement import METRICS
-    from keras_bvae.loading import load
     from keras_bvae.files import write_json
+    from keras_bvae.loading import load
 
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     unknown = [m for m in metrics if m not in METRICS]
@@ -118,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         "protocol": args.protocol,
         "seed": args.seed,
         "overrides": overrides,
-        "scores": evaluate_model(model, data, metrics, args.protocol,
-                                 args.seed, overrides),
+        "scores": evaluate_model(
+            model, data, metrics, args.protocol, args.seed, overrides
+        ),
     }
     print(json.dumps(payload, indent=2, sort_keys=True))
     output = args.output or default_output(args.model)

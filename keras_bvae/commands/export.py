@@ -13,12 +13,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a .keras file, a run folder or a saved_models/NAME folder",
     )
     parser.add_argument(
-        "directory", nargs="?", default=None,
+        "directory",
+        nargs="?",
+        default=None,
         help="the export folder, new or empty (default: savedmodel/ beside "
         "the .keras file, or inside the MODEL folder)",
     )
     parser.add_argument(
-        "--overwrite", action="store_true",
+        "--overwrite",
+        action="store_true",
         help="replace an earlier keras_bvae export in the folder",
     )
 
@@ -29,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     directory = args.directory
     if directory is None:
-        base = args.model if os.path.isdir(args.model) else (
-            os.path.dirname(os.path.abspath(args.model))
+        base = (
+            args.model
+            if os.path.isdir(args.model)
+            else (os.path.dirname(os.path.abspath(args.model)))
         )
         directory = os.path.join(base, EXPORT_SUBDIR)
     model = load(args.model)

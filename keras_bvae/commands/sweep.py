@@ -22,42 +22,93 @@ _DEFAULTS = TrainConfig()
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--output-dir", "--out", required=True,
-        help="folder for results.csv, runs/ and the figures")
+    add(
+        "--output-dir",
+        "--out",
+        required=True,
+        help="folder for results.csv, runs/ and the figures",
+    )
     add("--latent-dims", type=int, nargs="+", default=[10])
-    add("--normalized-betas", type=float, nargs="*", default=[],
-        help="normalised betas beta*M/N (Higgins et al. 2017)")
-    add("--betas", type=float, nargs="*", default=[],
-        help="raw betas (e.g. 1 for the plain-VAE points)")
+    add(
+        "--normalized-betas",
+        type=float,
+        nargs="*",
+        default=[],
+        help="normalised betas beta*M/N (Higgins et al. 2017)",
+    )
+    add(
+        "--betas",
+        type=float,
+        nargs="*",
+        default=[],
+        help="raw betas (e.g. 1 for the plain-VAE points)",
+    )
     add("--seeds", type=int, nargs="+", default=[0])
-    add("--steps", type=int, default=2000,
-        help="training steps per run (default: %(default)s)")
-    add("--steps-per-epoch", type=int, default=None,
-        help="steps per Keras epoch (default: all steps in one epoch)")
-    add("--metrics", nargs="+", default=["beta_vae"],
-        help="metrics of the DisentanglementCallback (default: beta_vae)")
+    add(
+        "--steps",
+        type=int,
+        default=2000,
+        help="training steps per run (default: %(default)s)",
+    )
+    add(
+        "--steps-per-epoch",
+        type=int,
+        default=None,
+        help="steps per Keras epoch (default: all steps in one epoch)",
+    )
+    add(
+        "--metrics",
+        nargs="+",
+        default=["beta_vae"],
+        help="metrics of the DisentanglementCallback (default: beta_vae)",
+    )
     add("--protocol", default="quick", choices=["quick", "full"])
-    add("--metric-settings", default=None,
+    add(
+        "--metric-settings",
+        default=None,
         help='JSON protocol overrides, e.g. \'{"beta_vae": {"num_train": '
-        '500}}\'')
+        "500}}'",
+    )
     add("--metric-seed", type=int, default=0)
-    add("--eval-images", type=int, default=1024,
-        help="held-out images for the final reconstruction loss and KL")
+    add(
+        "--eval-images",
+        type=int,
+        default=1024,
+        help="held-out images for the final reconstruction loss and KL",
+    )
     add("--data", default=_DEFAULTS.data)
     add("--data-dir", default=None)
-    add("--architecture", default=_DEFAULTS.architecture,
-        choices=["burgess", "higgins"])
-    add("--likelihood", default=_DEFAULTS.likelihood,
-        choices=["bernoulli", "gaussian"])
+    add(
+        "--architecture",
+        default=_DEFAULTS.architecture,
+        choices=["burgess", "higgins"],
+    )
+    add(
+        "--likelihood",
+        default=_DEFAULTS.likelihood,
+        choices=["bernoulli", "gaussian"],
+    )
     add("--batch-size", type=int, default=_DEFAULTS.batch_size)
     add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
     add("--backup-every", type=int, default=500)
-    add("--max-runs", type=int, default=None,
-        help="stop after training this many runs")
-    add("--plot-only", action="store_true",
-        help="only redraw the figures from OUT/results.csv")
-    add("--verbose", type=int, default=1, choices=[0, 1, 2],
-        help="1: a line per run; 2: also Keras's per-epoch lines")
+    add(
+        "--max-runs",
+        type=int,
+        default=None,
+        help="stop after training this many runs",
+    )
+    add(
+        "--plot-only",
+        action="store_true",
+        help="only redraw the figures from OUT/results.csv",
+    )
+    add(
+        "--verbose",
+        type=int,
+        default=1,
+        choices=[0, 1, 2],
+        help="1: a line per run; 2: also Keras's per-epoch lines",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.base import GroundTruthData, as_rng, check_factors
 from keras_bvae.datasets.packed import PackedBinaryImages
-from keras_bvae.datasets.stream import batch_function, make_dataset
 from keras_bvae.datasets.simulator import DSpritesSimulator
+from keras_bvae.datasets.stream import batch_function, make_dataset
 from keras_bvae.datasets.tfds_dsprites import (
     DSpritesNotPreparedError,
     TfdsDSprites,

@@ -168,5 +168,3 @@ def build_model(
     adam = keras.optimizers.Adam if distributed else FusedAdam
     model.compile(optimizer=adam(config.learning_rate))
     return model
-
-

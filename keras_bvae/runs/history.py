@@ -114,5 +114,3 @@ for _hook in (
             _hook, *args, **kwargs
         ),
     )
-
-

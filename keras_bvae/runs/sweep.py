@@ -33,7 +33,6 @@ import csv
 import dataclasses
 import io
 import json
-import math
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -52,10 +51,6 @@ __all__ = [
     "run_sweep",
     "read_results",
     "summarize",
-    "plot_score_vs_beta",
-    "plot_reconstruction_vs_beta",
-    "plot_rate_distortion",
-    "plot_sweep",
     "RESULTS_NAME",
 ]
 
@@ -233,7 +228,7 @@ def _held_out_terms(model, images: np.ndarray, batch_size: int) -> dict:
     """Mean reconstruction loss and KL of a model on fixed images."""
     totals = {"reconstruction_loss": 0.0, "kl": 0.0}
     for start in range(0, len(images), batch_size):
-        batch = images[start:start + batch_size]
+        batch = images[start : start + batch_size]
         terms = model.loss_terms(batch, training=False)
         for key in totals:
             totals[key] += float(terms[key]) * len(batch)
@@ -345,7 +340,8 @@ def run_sweep(
     if verbose:
         limit = (
             f" (max_runs={max_runs} of {missing} missing)"
-            if len(todo) < missing else ""
+            if len(todo) < missing
+            else ""
         )
         print(
             f"[sweep] {len(grid)} runs in the grid, {len(grid) - missing} "
@@ -358,7 +354,8 @@ def run_sweep(
         if verbose:
             eta = (
                 _clock(np.mean(trained_seconds) * (len(todo) - i + 1))
-                if trained_seconds else "?"
+                if trained_seconds
+                else "?"
             )
             print(
                 f"[sweep] run {i}/{len(todo)} {spec.run_id} (beta="
@@ -404,8 +401,11 @@ def run_sweep(
             _write_rows_atomic(path, rows)
             trained_seconds.append(time.time() - run_started)
             if verbose:
-                print(f"[sweep] run {i}/{len(todo)} {spec.run_id} failed: "
-                      f"{message}", flush=True)
+                print(
+                    f"[sweep] run {i}/{len(todo)} {spec.run_id} failed: "
+                    f"{message}",
+                    flush=True,
+                )
             continue
         eval_started = time.time()
         if callback.results:
@@ -428,9 +428,7 @@ def run_sweep(
             "train_kl": last.get("kl"),
             "train_seconds": round(eval_started - run_started, 1),
             "eval_seconds": round(time.time() - eval_started, 1),
-            "finished_utc": time.strftime(
-                "%Y-%m-%dT%H:%M:%SZ", time.gmtime()
-            ),
+            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **scores,
         }
         rows.append(row)
@@ -489,8 +487,9 @@ def summarize(
     out = {}
     for m, by_beta in sorted(groups.items()):
         betas = sorted(by_beta)
-        values = [np.array([r[value] for r in by_beta[b]], float)
-                  for b in betas]
+        values = [
+            np.array([r[value] for r in by_beta[b]], float) for b in betas
+        ]
         out[m] = {
             "beta": np.array(betas),
             "normalized_beta": np.array(
@@ -504,18 +503,3 @@ def summarize(
             "is_beta_one": np.isclose(betas, 1.0),
         }
     return out
-
-
-def __getattr__(name: str):
-    # The figures live in keras_bvae.runs.sweep_plots; imported lazily
-    # because that module imports this one.
-    if name in (
-        "plot_score_vs_beta",
-        "plot_reconstruction_vs_beta",
-        "plot_rate_distortion",
-        "plot_sweep",
-    ):
-        from keras_bvae.runs import sweep_plots
-
-        return getattr(sweep_plots, name)
-    raise AttributeError(name)

@@ -41,14 +41,22 @@ def plot_score_vs_beta(
     marked = False
     for m, s in summary.items():
         line = ax.errorbar(
-            s["normalized_beta"], s["mean"], yerr=s["std"], marker="o",
-            capsize=3, label=f"M = {m}",
+            s["normalized_beta"],
+            s["mean"],
+            yerr=s["std"],
+            marker="o",
+            capsize=3,
+            label=f"M = {m}",
         )
         one = s["is_beta_one"]
         if one.any():
             ax.plot(
-                s["normalized_beta"][one], s["mean"][one], linestyle="none",
-                marker="*", markersize=15, markerfacecolor="none",
+                s["normalized_beta"][one],
+                s["mean"][one],
+                linestyle="none",
+                marker="*",
+                markersize=15,
+                markerfacecolor="none",
                 markeredgecolor="black",
                 color=line[0].get_color(),
                 label=None if marked else "unnormalised beta = 1",
@@ -57,8 +65,9 @@ def plot_score_vs_beta(
     ax.set_xscale("log")
     ax.set_xlabel("normalised beta = beta M / N")
     ax.set_ylabel(score)
-    ax.set_title(f"{score} vs normalised beta ({_seeds_note(summary)})",
-                 fontsize=9)
+    ax.set_title(
+        f"{score} vs normalised beta ({_seeds_note(summary)})", fontsize=9
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     figure.tight_layout()
@@ -72,8 +81,14 @@ def plot_reconstruction_vs_beta(
     summary = summarize(rows, value)
     figure, ax = new_axes()
     for m, s in summary.items():
-        ax.errorbar(s["beta"], s["mean"], yerr=s["std"], marker="o",
-                    capsize=3, label=f"M = {m}")
+        ax.errorbar(
+            s["beta"],
+            s["mean"],
+            yerr=s["std"],
+            marker="o",
+            capsize=3,
+            label=f"M = {m}",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("beta")
     ax.set_ylabel(f"{value} (nats / image)")
@@ -98,15 +113,30 @@ def plot_rate_distortion(
     figure, ax = new_axes()
     for m, r in rate_summary.items():
         d = dist_summary[m]
-        ax.errorbar(r["mean"], d["mean"], xerr=r["std"], yerr=d["std"],
-                    marker="o", capsize=3, label=f"M = {m}")
+        ax.errorbar(
+            r["mean"],
+            d["mean"],
+            xerr=r["std"],
+            yerr=d["std"],
+            marker="o",
+            capsize=3,
+            label=f"M = {m}",
+        )
         for x, y, b in zip(r["mean"], d["mean"], r["beta"]):
-            ax.annotate(f"{b:.3g}", (x, y), fontsize=6,
-                        textcoords="offset points", xytext=(3, 3))
+            ax.annotate(
+                f"{b:.3g}",
+                (x, y),
+                fontsize=6,
+                textcoords="offset points",
+                xytext=(3, 3),
+            )
     ax.set_xlabel(f"rate: {rate} (nats)")
     ax.set_ylabel(f"distortion: {distortion} (nats)")
-    ax.set_title("rate-distortion, points labelled with beta "
-                 f"({_seeds_note(rate_summary)})", fontsize=9)
+    ax.set_title(
+        "rate-distortion, points labelled with beta "
+        f"({_seeds_note(rate_summary)})",
+        fontsize=9,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     figure.tight_layout()
@@ -114,7 +144,8 @@ def plot_rate_distortion(
 
 
 def plot_sweep(
-    rows_or_dir, output_dir: str | None = None,
+    rows_or_dir,
+    output_dir: str | None = None,
     scores: Sequence[str] | None = None,
 ) -> list[str]:
     """Writes all sweep figures as PNG; returns their paths.
@@ -139,21 +170,28 @@ def plot_sweep(
         scores = []
         for row in rows:
             scores += [
-                k for k, v in row.items()
+                k
+                for k, v in row.items()
                 if k not in BASE_COLUMNS and k not in scores and v is not None
             ]
     paths = []
     for score in scores:
-        paths.append(save_figure(
-            plot_score_vs_beta(rows, score),
-            os.path.join(output_dir, f"score_vs_beta_{score}.png"),
-        ))
-    paths.append(save_figure(
-        plot_reconstruction_vs_beta(rows),
-        os.path.join(output_dir, "reconstruction_vs_beta.png"),
-    ))
-    paths.append(save_figure(
-        plot_rate_distortion(rows),
-        os.path.join(output_dir, "rate_distortion.png"),
-    ))
+        paths.append(
+            save_figure(
+                plot_score_vs_beta(rows, score),
+                os.path.join(output_dir, f"score_vs_beta_{score}.png"),
+            )
+        )
+    paths.append(
+        save_figure(
+            plot_reconstruction_vs_beta(rows),
+            os.path.join(output_dir, "reconstruction_vs_beta.png"),
+        )
+    )
+    paths.append(
+        save_figure(
+            plot_rate_distortion(rows),
+            os.path.join(output_dir, "rate_distortion.png"),
+        )
+    )
     return paths

@@ -111,7 +111,6 @@ def save_pictures(
     )
 
 
-
 def check_resumable(config: TrainConfig, path: str) -> None:
     """Refuses to resume a backup made with other settings."""
     if not os.path.isfile(path):

@@ -48,9 +48,9 @@ from keras_bvae.callbacks.disentanglement import (
     DisentanglementCallback,
     log_name,
 )
-from keras_bvae.disentanglement import SCORE_KEYS
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
+from keras_bvae.disentanglement import SCORE_KEYS
 from keras_bvae.runs.config import TrainConfig, build_model
 
 __all__ = [
@@ -96,8 +96,13 @@ class ObjectiveMix(keras.callbacks.Callback):
         name: str. Log name of the mix. Defaults to "objective_mix".
     """
 
-    def __init__(self, score: str, reconstruction_weight: float,
-                 input_size: int, name: str = MIX_NAME):
+    def __init__(
+        self,
+        score: str,
+        reconstruction_weight: float,
+        input_size: int,
+        name: str = MIX_NAME,
+    ):
         super().__init__()
         self.score = score
         self.reconstruction_weight = float(reconstruction_weight)
@@ -109,7 +114,8 @@ class ObjectiveMix(keras.callbacks.Callback):
             return
         logs[self.name] = float(logs[self.score]) - (
             self.reconstruction_weight
-            * float(logs["reconstruction_loss"]) / self.input_size
+            * float(logs["reconstruction_loss"])
+            / self.input_size
         )
 
 
@@ -184,10 +190,12 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         if isinstance(data, str):
             data = get_data(data)
         self.data = data
-        self.betas = None if betas is None else _positive_floats(
-            "betas", betas)
-        self.normalized_betas = None if normalized_betas is None else (
-            _positive_floats("normalized_betas", normalized_betas))
+        self.betas = None if betas is None else _positive_floats("betas", betas)
+        self.normalized_betas = (
+            None
+            if normalized_betas is None
+            else (_positive_floats("normalized_betas", normalized_betas))
+        )
         if beta_range is not None:
             low, high = (float(v) for v in beta_range)
             if not (0 < low < high and math.isfinite(high)):
@@ -204,8 +212,11 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             raise ValueError(
                 f"latent_dims must be integers >= 1; got {latent_dims!r}"
             )
-        self.capacity_max = None if capacity_max is None else (
-            _positive_floats("capacity_max", capacity_max))
+        self.capacity_max = (
+            None
+            if capacity_max is None
+            else (_positive_floats("capacity_max", capacity_max))
+        )
         self.metrics = tuple(metrics)
         unknown = [m for m in self.metrics if m not in SCORE_KEYS]
         if unknown or not self.metrics:
@@ -225,8 +236,9 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
                 f"choose from {names}"
             )
         self.score = score
-        if not (math.isfinite(reconstruction_weight)
-                and reconstruction_weight >= 0):
+        if not (
+            math.isfinite(reconstruction_weight) and reconstruction_weight >= 0
+        ):
             raise ValueError(
                 "reconstruction_weight must be finite and >= 0; got "
                 f"{reconstruction_weight!r}"
@@ -290,8 +302,16 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         return build_model(self.config_for(hp), self.data.observation_shape)
 
-    def fit(self, hp, model, *args, epochs: int = 1, callbacks=(),
-            verbose: int | str = 0, **kwargs):
+    def fit(
+        self,
+        hp,
+        model,
+        *args,
+        epochs: int = 1,
+        callbacks=(),
+        verbose: int | str = 0,
+        **kwargs,
+    ):
         """Trains ``model`` on the data; returns its History.
 
         ``epochs``, ``callbacks`` and ``verbose`` come from
@@ -330,7 +350,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
 
 
 def distributed_role() -> str | None:
-    """"chief", "worker" or None (local), from Keras Tuner's variables.
+    """ "chief", "worker" or None (local), from Keras Tuner's variables.
 
     Raises:
         ValueError: KERASTUNER_ORACLE_IP is set without the port or id.
@@ -338,15 +358,16 @@ def distributed_role() -> str | None:
     if "KERASTUNER_ORACLE_IP" not in os.environ:
         return None
     missing = [
-        name for name in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
+        name
+        for name in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
         if name not in os.environ
     ]
     if missing:
         raise ValueError(
             "KERASTUNER_ORACLE_IP is set but not " + ", ".join(missing)
         )
-    return "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else (
-        "worker"
+    return (
+        "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else ("worker")
     )
 
 

@@ -43,7 +43,9 @@ def test_backup_restores_noise_seed_and_step(tiny_model, blob_images, tmp_path):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
-def test_plain_fit_resumes_at_the_epoch_of_the_backup(tiny_model, blob_images, tmp_path):
+def test_plain_fit_resumes_at_the_epoch_of_the_backup(
+    tiny_model, blob_images, tmp_path
+):
     images = blob_images(16, size=16)
     model = tiny_model()
     backup_dir = str(tmp_path / "b")
@@ -67,7 +69,9 @@ def test_plain_fit_resumes_at_the_epoch_of_the_backup(tiny_model, blob_images, t
     assert not os.path.exists(backup_dir)
 
 
-def test_a_backup_is_never_written_from_nan_weights(tiny_model, blob_images, tmp_path):
+def test_a_backup_is_never_written_from_nan_weights(
+    tiny_model, blob_images, tmp_path
+):
     model = tiny_model()
     model.fit(blob_images(8, size=16), batch_size=8, epochs=1, verbose=0)
     backup = TrainingBackup(str(tmp_path / "b"))
@@ -87,7 +91,9 @@ def test_a_backup_is_never_written_from_nan_weights(tiny_model, blob_images, tmp
         ('{"step": 3, "weights": "gone.weights.h5"}', "missing"),
     ],
 )
-def test_corrupt_backup_gives_a_clear_error(tiny_model, tmp_path, content, message):
+def test_corrupt_backup_gives_a_clear_error(
+    tiny_model, tmp_path, content, message
+):
     folder = tmp_path / "b"
     folder.mkdir()
     (folder / "state.json").write_text(content)
@@ -107,7 +113,3 @@ def test_guard_names_step_and_backup(tiny_model, tmp_path):
         r"step 0 .*x/step-000000004.h5 \(step 4\)",
     ):
         guard.on_train_batch_end(1, {"loss": float("inf")})
-
-
-
-

@@ -17,12 +17,18 @@ def test_scores_reach_history_and_csv_logger(blob_images, tmp_path):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(
-        Squares(grid=6, step=8, side=12), metrics=["beta_vae", "mig"], every_n_epochs=1,
-        settings={"beta_vae": SMALL, "mig": {"num_train": 40}}, verbose=0,
+        Squares(grid=6, step=8, side=12),
+        metrics=["beta_vae", "mig"],
+        every_n_epochs=1,
+        settings={"beta_vae": SMALL, "mig": {"num_train": 40}},
+        verbose=0,
     )
     csv_path = tmp_path / "history.csv"
     history = model.fit(
-        blob_images(16), batch_size=8, epochs=2, verbose=0,
+        blob_images(16),
+        batch_size=8,
+        epochs=2,
+        verbose=0,
         callbacks=[callback, keras.callbacks.CSVLogger(str(csv_path))],
     )
     for key in ("beta_vae_train_accuracy", "beta_vae_eval_accuracy", "mig"):
@@ -43,16 +49,28 @@ def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
     from keras_bvae.runs.training import TrainConfig, train
 
     callback = DisentanglementCallback(
-        Squares(grid=6, step=8, side=12), metrics=["mig"], every_n_epochs=2,
-        settings={"num_train": 40}, verbose=0,
+        Squares(grid=6, step=8, side=12),
+        metrics=["mig"],
+        every_n_epochs=2,
+        settings={"num_train": 40},
+        verbose=0,
     )
     assert callback.log_keys == ("mig",)
     config = TrainConfig(
-        output_dir=str(tmp_path), architecture="higgins", latent_dim=2,
-        batch_size=8, epochs=2, steps_per_epoch=2, backup_every=100,
+        output_dir=str(tmp_path),
+        architecture="higgins",
+        latent_dim=2,
+        batch_size=8,
+        epochs=2,
+        steps_per_epoch=2,
+        backup_every=100,
     )
-    _, history = train(config, callbacks=[callback], verbose=0,
-                       data=Squares(grid=6, step=8, side=12))
+    _, history = train(
+        config,
+        callbacks=[callback],
+        verbose=0,
+        data=Squares(grid=6, step=8, side=12),
+    )
     with open(tmp_path / "history.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2
@@ -66,11 +84,15 @@ def test_every_n_epochs_and_final_protocol(blob_images, capsys):
     model = BetaVAE(latent_dim=2, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     callback = DisentanglementCallback(
-        Squares(grid=6, step=8, side=12), metrics="beta_vae", every_n_epochs=2,
-        final_protocol="quick", settings=SMALL,
+        Squares(grid=6, step=8, side=12),
+        metrics="beta_vae",
+        every_n_epochs=2,
+        final_protocol="quick",
+        settings=SMALL,
     )
-    history = model.fit(blob_images(8), batch_size=8, epochs=3, verbose=0,
-                        callbacks=[callback])
+    history = model.fit(
+        blob_images(8), batch_size=8, epochs=3, verbose=0, callbacks=[callback]
+    )
     assert sorted(callback.results) == [2]
     assert "beta_vae_eval_accuracy" in history.history
     assert callback.final_results["beta_vae"]["protocol"] == "quick"

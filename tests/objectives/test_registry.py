@@ -44,9 +44,7 @@ def test_registered_objective_trains_logs_and_round_trips(
     terms = model.loss_terms(images)
     # No noise difference matters here: the loss is built from the same
     # terms it returns.
-    expected = (
-        terms["reconstruction_loss"] + terms["kl"] + 2.0 * terms["l1"]
-    )
+    expected = terms["reconstruction_loss"] + terms["kl"] + 2.0 * terms["l1"]
     np.testing.assert_allclose(terms["loss"], expected, rtol=1e-5)
     path = str(tmp_path / "l1.keras")
     model.save(path)

@@ -12,7 +12,10 @@ from keras_bvae.runs import sweep, sweep_plots, training
 from keras_bvae.runs.training import TrainConfig
 
 TINY = TrainConfig(
-    architecture="higgins", batch_size=8, epochs=1, steps_per_epoch=3,
+    architecture="higgins",
+    batch_size=8,
+    epochs=1,
+    steps_per_epoch=3,
     backup_every=100,
 )
 METRIC_SETTINGS = {
@@ -24,9 +27,14 @@ GRID = sweep.make_grid([2, 3], normalized_betas=[0.001], betas=[4.0])
 
 def run_tiny(out, **kwargs):
     return sweep.run_sweep(
-        GRID, str(out), base_config=TINY, data=Squares(),
-        metrics=["beta_vae", "mig"], metric_settings=METRIC_SETTINGS,
-        eval_images=16, **kwargs,
+        GRID,
+        str(out),
+        base_config=TINY,
+        data=Squares(),
+        metrics=["beta_vae", "mig"],
+        metric_settings=METRIC_SETTINGS,
+        eval_images=16,
+        **kwargs,
     )
 
 
@@ -48,7 +56,10 @@ def counting_train(monkeypatch, fail_on_call=None):
 def test_make_grid_is_seed_major_and_validates():
     grid = sweep.make_grid([5, 10], [0.01], betas=[1], seeds=[0, 1])
     assert [g.run_id for g in grid[:4]] == [
-        "m5_nb0.01_s0", "m5_b1_s0", "m10_nb0.01_s0", "m10_b1_s0",
+        "m5_nb0.01_s0",
+        "m5_b1_s0",
+        "m10_nb0.01_s0",
+        "m10_b1_s0",
     ]
     assert len(grid) == 8 and {g.seed for g in grid[4:]} == {1}
     assert grid[0].raw_beta(4096) == pytest.approx(0.01 * 4096 / 5)
@@ -63,16 +74,18 @@ def test_make_grid_is_seed_major_and_validates():
         sweep.RunSpec(latent_dim=5, beta=1.0, normalized_beta=0.1)
 
 
-def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
-                                                     capsys):
+def test_sweep_end_to_end_resumes_after_interruption(
+    tmp_path, monkeypatch, capsys
+):
     # The second run is "killed" before it trains: the first row is kept.
     calls = counting_train(monkeypatch, fail_on_call=2)
     with pytest.raises(KeyboardInterrupt):
         run_tiny(tmp_path)
     first = sweep.read_results(str(tmp_path))
     assert [r["run_id"] for r in first] == ["m2_nb0.001_s0"]
-    assert not any(p.name.startswith(".") or "tmp" in p.name
-                   for p in tmp_path.iterdir())
+    assert not any(
+        p.name.startswith(".") or "tmp" in p.name for p in tmp_path.iterdir()
+    )
 
     # The rerun trains only the three missing runs.
     calls = counting_train(monkeypatch)
@@ -94,8 +107,7 @@ def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
         assert np.isfinite(row["train_kl"])
     by_id = {r["run_id"]: r for r in rows}
     assert by_id["m2_nb0.001_s0"]["beta"] == pytest.approx(0.001 * 4096 / 2)
-    assert by_id["m3_b4_s0"]["normalized_beta"] == pytest.approx(
-        4 * 3 / 4096)
+    assert by_id["m3_b4_s0"]["normalized_beta"] == pytest.approx(4 * 3 / 4096)
     assert (tmp_path / "runs" / "m3_b4_s0" / "model.keras").exists()
 
     # A third run has nothing to do.
@@ -106,9 +118,11 @@ def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
     paths = sweep_plots.plot_sweep(str(tmp_path))
     names = sorted(os.path.basename(p) for p in paths)
     assert names == [
-        "rate_distortion.png", "reconstruction_vs_beta.png",
+        "rate_distortion.png",
+        "reconstruction_vs_beta.png",
         "score_vs_beta_beta_vae_eval_accuracy.png",
-        "score_vs_beta_beta_vae_train_accuracy.png", "score_vs_beta_mig.png",
+        "score_vs_beta_beta_vae_train_accuracy.png",
+        "score_vs_beta_mig.png",
     ]
     for path in paths:
         with open(path, "rb") as handle:
@@ -117,13 +131,24 @@ def test_sweep_end_to_end_resumes_after_interruption(tmp_path, monkeypatch,
 
 def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
     run_tiny_grid = sweep.make_grid([2], betas=[4.0])
-    sweep.run_sweep(run_tiny_grid, str(tmp_path), base_config=TINY,
-                    data=Squares(), metric_settings=METRIC_SETTINGS["beta_vae"],
-                    eval_images=8, verbose=0)
+    sweep.run_sweep(
+        run_tiny_grid,
+        str(tmp_path),
+        base_config=TINY,
+        data=Squares(),
+        metric_settings=METRIC_SETTINGS["beta_vae"],
+        eval_images=8,
+        verbose=0,
+    )
     longer = TrainConfig(**{**TINY.__dict__, "steps_per_epoch": 4})
     with pytest.raises(ValueError, match="steps: 3 -> 4"):
-        sweep.run_sweep(run_tiny_grid, str(tmp_path), base_config=longer,
-                        data=Squares(), verbose=0)
+        sweep.run_sweep(
+            run_tiny_grid,
+            str(tmp_path),
+            base_config=longer,
+            data=Squares(),
+            verbose=0,
+        )
 
 
 def test_run_killed_while_saving_is_scored_on_resume(tmp_path, monkeypatch):
@@ -131,8 +156,14 @@ def test_run_killed_while_saving_is_scored_on_resume(tmp_path, monkeypatch):
     # rerun restores that backup, trains nothing, and must still score it,
     # exactly as an uninterrupted run would have.
     grid = sweep.make_grid([2], betas=[4.0])
-    kwargs = dict(base_config=TINY, data=Squares(), metrics=["beta_vae"],
-                  metric_settings=METRIC_SETTINGS, eval_images=8, verbose=0)
+    kwargs = dict(
+        base_config=TINY,
+        data=Squares(),
+        metrics=["beta_vae"],
+        metric_settings=METRIC_SETTINGS,
+        eval_images=8,
+        verbose=0,
+    )
     clean = sweep.run_sweep(grid, str(tmp_path / "clean"), **kwargs)
 
     real = training.save_pictures
@@ -147,13 +178,16 @@ def test_run_killed_while_saving_is_scored_on_resume(tmp_path, monkeypatch):
     monkeypatch.setattr(training, "save_pictures", real)
     resumed = sweep.run_sweep(grid, str(tmp_path / "killed"), **kwargs)
     assert resumed[0]["status"] == "ok"
-    assert resumed[0]["beta_vae_eval_accuracy"] == (
-        clean[0]["beta_vae_eval_accuracy"])
+    assert (
+        resumed[0]["beta_vae_eval_accuracy"]
+        == (clean[0]["beta_vae_eval_accuracy"])
+    )
     assert resumed[0]["kl"] == pytest.approx(clean[0]["kl"], rel=1e-6)
 
 
-def test_max_runs_trains_that_many_and_counts_the_rest(tmp_path, monkeypatch,
-                                                       capsys):
+def test_max_runs_trains_that_many_and_counts_the_rest(
+    tmp_path, monkeypatch, capsys
+):
     calls = counting_train(monkeypatch)
     rows = run_tiny(tmp_path, max_runs=1)
     assert calls == ["m2_nb0.001_s0"] and len(rows) == 1
@@ -173,17 +207,30 @@ def test_a_nonfinite_run_is_recorded_and_not_retried(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training, "train", diverging_train)
     grid = sweep.make_grid([2], betas=[4.0])
-    rows = sweep.run_sweep(grid, str(tmp_path), base_config=TINY,
-                           data=Squares(), eval_images=8, verbose=0)
+    rows = sweep.run_sweep(
+        grid,
+        str(tmp_path),
+        base_config=TINY,
+        data=Squares(),
+        eval_images=8,
+        verbose=0,
+    )
     assert rows[0]["status"] == "nonfinite: loss is nan at step 2"
     assert rows[0]["beta"] == 4.0 and rows[0].get("kl") is None
     assert sweep.read_results(str(tmp_path))[0]["status"] == rows[0]["status"]
-    sweep.run_sweep(grid, str(tmp_path), base_config=TINY, data=Squares(),
-                    eval_images=8, verbose=0)
+    sweep.run_sweep(
+        grid,
+        str(tmp_path),
+        base_config=TINY,
+        data=Squares(),
+        eval_images=8,
+        verbose=0,
+    )
     assert len(calls) == 1
     with pytest.raises(ValueError, match="no results for 'kl'"):
-        sweep.summarize(rows + [{**fake_rows()[0], "status": "nonfinite"}],
-                        "kl")
+        sweep.summarize(
+            rows + [{**fake_rows()[0], "status": "nonfinite"}], "kl"
+        )
 
 
 def fake_rows():
@@ -192,13 +239,18 @@ def fake_rows():
     for m in (4, 8):
         for beta, base in ((1.0, 0.6), (8.0, 0.8)):
             for seed, delta in ((0, -0.05), (1, 0.05)):
-                rows.append({
-                    "run_id": f"m{m}_b{beta:g}_s{seed}", "latent_dim": m,
-                    "seed": seed, "beta": beta,
-                    "normalized_beta": beta * m / 4096,
-                    "reconstruction_loss": 100.0 * beta + delta,
-                    "kl": 20.0 / beta, "score": base + delta,
-                })
+                rows.append(
+                    {
+                        "run_id": f"m{m}_b{beta:g}_s{seed}",
+                        "latent_dim": m,
+                        "seed": seed,
+                        "beta": beta,
+                        "normalized_beta": beta * m / 4096,
+                        "reconstruction_loss": 100.0 * beta + delta,
+                        "kl": 20.0 / beta,
+                        "score": base + delta,
+                    }
+                )
     return rows
 
 
@@ -225,8 +277,8 @@ def test_score_figure_has_a_line_per_latent_size_and_marks_beta_one():
     assert ax.get_xscale() == "log"
     stars = [ln for ln in ax.get_lines() if ln.get_marker() == "*"]
     np.testing.assert_allclose(
-        sorted(x for ln in stars for x in ln.get_xdata()),
-        [4 / 4096, 8 / 4096])
+        sorted(x for ln in stars for x in ln.get_xdata()), [4 / 4096, 8 / 4096]
+    )
 
 
 def test_cli_plot_only_redraws_figures_from_the_csv(tmp_path, capsys):
@@ -242,7 +294,18 @@ def test_cli_plot_only_redraws_figures_from_the_csv(tmp_path, capsys):
 
 
 def test_cli_reports_bad_arguments(tmp_path, capsys):
-    code = main(["sweep", "--out", str(tmp_path), "--steps", "10",
-                 "--steps-per-epoch", "3", "--betas", "1"])
+    code = main(
+        [
+            "sweep",
+            "--out",
+            str(tmp_path),
+            "--steps",
+            "10",
+            "--steps-per-epoch",
+            "3",
+            "--betas",
+            "1",
+        ]
+    )
     assert code == 2
     assert "--steps 10 is not a multiple" in capsys.readouterr().err

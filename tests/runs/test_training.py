@@ -118,7 +118,9 @@ class CrashAtEnd(keras.callbacks.Callback):
         raise KeyboardInterrupt("stopped before model.keras was written")
 
 
-def test_interruption_after_the_last_step_still_yields_the_model(blob_images, tmp_path):
+def test_interruption_after_the_last_step_still_yields_the_model(
+    blob_images, tmp_path
+):
     from keras_bvae.runs.training import TrainConfig, train
 
     config = TrainConfig(
@@ -171,7 +173,9 @@ class Count(keras.callbacks.Callback):
         self.calls.append("end")
 
 
-def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(blob_images, tmp_path):
+def test_callbacks_see_one_training_run_after_a_mid_epoch_resume(
+    blob_images, tmp_path
+):
     from keras_bvae.runs.training import TrainConfig, train
 
     config = TrainConfig(

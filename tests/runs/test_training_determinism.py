@@ -49,8 +49,7 @@ def test_data_stream_depends_only_on_seed_and_step():
     data = DSpritesSimulator()
     full = list(make_dataset(data, 4, seed=2, steps=5).as_numpy_iterator())
     tail = list(
-        make_dataset(data, 4, seed=2, start_step=3, steps=2)
-        .as_numpy_iterator()
+        make_dataset(data, 4, seed=2, start_step=3, steps=2).as_numpy_iterator()
     )
     np.testing.assert_array_equal(full[3], tail[0])
     np.testing.assert_array_equal(full[4], tail[1])

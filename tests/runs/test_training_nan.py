@@ -57,7 +57,9 @@ def h5_values(path):
     return values
 
 
-def test_nan_weights_stop_training_naming_step_and_backup(blob_images, tmp_path):
+def test_nan_weights_stop_training_naming_step_and_backup(
+    blob_images, tmp_path
+):
     cfg = config(tmp_path)
     images = blob_images(32, size=16)
     with pytest.raises(NonFiniteLossError) as caught:
@@ -124,7 +126,9 @@ def test_model_file_is_never_written_from_nan_weights(tmp_path):
 
 
 @pytest.mark.parametrize("raw_logvar", [-1e4, 1e4])
-def test_extreme_posterior_log_variance_keeps_loss_finite(blob_images, raw_logvar):
+def test_extreme_posterior_log_variance_keeps_loss_finite(
+    blob_images, raw_logvar
+):
     import tensorflow as tf
 
     from keras_bvae.model import BetaVAE

@@ -19,16 +19,26 @@ TINY_METRIC = {"num_train": 20, "num_eval": 20, "batch_size": 4}
 
 def toy_hypermodel(betas, steps, **kwargs):
     return tuning.BetaVAEHyperModel(
-        Squares(), betas=betas, latent_dims=2, architecture="higgins",
-        batch_size=16, learning_rate=1e-3, steps_per_epoch=steps,
-        metrics=["beta_vae"], metric_settings=TINY_METRIC, **kwargs,
+        Squares(),
+        betas=betas,
+        latent_dims=2,
+        architecture="higgins",
+        batch_size=16,
+        learning_rate=1e-3,
+        steps_per_epoch=steps,
+        metrics=["beta_vae"],
+        metric_settings=TINY_METRIC,
+        **kwargs,
     )
 
 
 def test_search_space_and_objective():
     hm = tuning.BetaVAEHyperModel(
-        Squares(), normalized_betas=[0.001, 0.01], latent_dims=[2, 4],
-        capacity_max=[5.0], metrics=["mig", "beta_vae"],
+        Squares(),
+        normalized_betas=[0.001, 0.01],
+        latent_dims=[2, 4],
+        capacity_max=[5.0],
+        metrics=["mig", "beta_vae"],
     )
     assert hm.objective.name == "mig"
     assert hm.objective.direction == "max"
@@ -37,8 +47,11 @@ def test_search_space_and_objective():
     config = hm.config_for(hp)
     assert (config.latent_dim, config.normalized_beta) == (4, 0.01)
     assert config.capacity_max == 5.0
-    assert sorted(hp.values) == ["capacity_max", "latent_dim",
-                                 "normalized_beta"]
+    assert sorted(hp.values) == [
+        "capacity_max",
+        "latent_dim",
+        "normalized_beta",
+    ]
     model = hm.build(hp)
     assert model.beta == pytest.approx(0.01 * 4096 / 4)
     mixed = toy_hypermodel([1.0], 1, reconstruction_weight=2.0)
@@ -77,8 +90,11 @@ def test_make_tuner_checks_algorithm(tmp_path):
 
 
 def test_distributed_role(monkeypatch):
-    for name in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT",
-                 "KERASTUNER_TUNER_ID"):
+    for name in (
+        "KERASTUNER_ORACLE_IP",
+        "KERASTUNER_ORACLE_PORT",
+        "KERASTUNER_TUNER_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert tuning.distributed_role() is None
     monkeypatch.setenv("KERASTUNER_ORACLE_IP", "127.0.0.1")
@@ -103,10 +119,13 @@ def test_tuner_picks_the_beta_with_the_better_objective(tmp_path):
     """
     weight = 20.0
     hm = toy_hypermodel([500.0, 0.1], steps=40, reconstruction_weight=weight)
-    tuner = tuning.tune(hm, epochs=1, directory=str(tmp_path),
-                        project_name="toy")
-    trials = {t.hyperparameters.values["beta"]: t
-              for t in tuner.oracle.trials.values()}
+    tuner = tuning.tune(
+        hm, epochs=1, directory=str(tmp_path), project_name="toy"
+    )
+    trials = {
+        t.hyperparameters.values["beta"]: t
+        for t in tuner.oracle.trials.values()
+    }
     assert sorted(trials) == [0.1, 500.0]
     assert all(t.status == "COMPLETED" for t in trials.values())
     assert tuner.get_best_hyperparameters()[0].values == {"beta": 0.1}
@@ -122,7 +141,8 @@ def test_tuner_picks_the_beta_with_the_better_objective(tmp_path):
     assert last(500.0, "kl") < last(0.1, "kl")
     for beta in trials:
         expected = last(beta, "beta_vae_eval_accuracy") - (
-            weight * last(beta, "reconstruction_loss") / 4096)
+            weight * last(beta, "reconstruction_loss") / 4096
+        )
         assert last(beta, tuning.MIX_NAME) == pytest.approx(expected)
 
 
@@ -168,13 +188,19 @@ def test_distributed_chief_and_two_workers_on_loopback(tmp_path):
     """A chief oracle and two worker processes share a 4-beta grid."""
     betas = [500.0, 0.1, 2.0, 50.0]
     script = tmp_path / "tune.py"
-    script.write_text(WORKER_SCRIPT.format(
-        tests=os.path.dirname(os.path.abspath(__file__)), betas=betas,
-        directory=str(tmp_path / "tuning")))
+    script.write_text(
+        WORKER_SCRIPT.format(
+            tests=os.path.dirname(os.path.abspath(__file__)),
+            betas=betas,
+            directory=str(tmp_path / "tuning"),
+        )
+    )
     port = free_loopback_port()
     base_env = {
-        **os.environ, "KERAS_BACKEND": "tensorflow",
-        "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
+        **os.environ,
+        "KERAS_BACKEND": "tensorflow",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "CUDA_VISIBLE_DEVICES": "",
         "KERASTUNER_ORACLE_IP": "127.0.0.1",
         "KERASTUNER_ORACLE_PORT": str(port),
     }
@@ -183,7 +209,9 @@ def test_distributed_chief_and_two_workers_on_loopback(tmp_path):
         procs[tuner_id] = subprocess.Popen(
             [sys.executable, str(script)],
             env={**base_env, "KERASTUNER_TUNER_ID": tuner_id},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             start_new_session=True,
         )
     deadline = time.time() + 420
@@ -191,12 +219,12 @@ def test_distributed_chief_and_two_workers_on_loopback(tmp_path):
     try:
         for tuner_id, proc in procs.items():
             out, err = proc.communicate(
-                timeout=max(1.0, deadline - time.time()))
+                timeout=max(1.0, deadline - time.time())
+            )
             errors[tuner_id] = err[-3000:]
             assert proc.returncode == 0, (tuner_id, err[-3000:])
-            lines = [ln for ln in out.splitlines()
-                     if ln.startswith("REPORT ")]
-            reports[tuner_id] = json.loads(lines[-1][len("REPORT "):])
+            lines = [ln for ln in out.splitlines() if ln.startswith("REPORT ")]
+            reports[tuner_id] = json.loads(lines[-1][len("REPORT ") :])
     finally:
         for proc in procs.values():
             if proc.poll() is None:
