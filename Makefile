@@ -22,7 +22,7 @@ run: $(STAMP)
 
 # The test suite (includes the notebooks at their small setting).
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider --durations=15
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
 LINTED := keras_bvae tests benchmarks saved_models validate
 

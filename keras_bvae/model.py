@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from keras_bvae import distributions as dists
 from keras_bvae.callbacks.progress import LossTermsProgbar
+from keras_bvae.inference import LatentInference
 from keras_bvae.inputs import check_images, check_images_tf, images_from
 from keras_bvae.networks import build_decoder, build_encoder
 from keras_bvae.objectives import (
@@ -57,7 +58,7 @@ BASE_TERMS = ("loss", "reconstruction_loss", "kl", "elbo")
 
 
 @keras.saving.register_keras_serializable(package="keras_bvae")
-class BetaVAE(keras.Model):
+class BetaVAE(LatentInference, keras.Model):
     """beta-VAE (Higgins et al. 2017) with TFP posterior, prior, likelihood.
 
     Reference: I. Higgins et al., "beta-VAE: Learning Basic Visual Concepts
@@ -164,8 +165,6 @@ class BetaVAE(keras.Model):
         self.kl_dim_trackers = [
             keras.metrics.Mean(name=f"kl_{i}") for i in range(self.latent_dim)
         ]
-        self._encode_fn = None
-        self._decode_fn = None
         self.build()
 
     # -- construction ------------------------------------------------------
@@ -427,131 +426,6 @@ class BetaVAE(keras.Model):
     def predict_on_batch(self, x):
         """Keras ``predict_on_batch`` after checking the images."""
         return super().predict_on_batch(self._checked_input(x))
-
-    # -- inference ---------------------------------------------------------
-
-    def _check(self, images) -> np.ndarray:
-        return check_images(
-            images,
-            self.image_shape,
-            unit_range=self.likelihood == "bernoulli",
-        )
-
-    def _encoded(self, images: np.ndarray):
-        if self._encode_fn is None:
-
-            @tf.function(reduce_retracing=True)
-            def encode_fn(x):
-                params = self.encoder(x, training=False)
-                return dists.split_posterior_params(params)
-
-            self._encode_fn = encode_fn
-        return self._encode_fn(tf.convert_to_tensor(images))
-
-    def posterior_params(
-        self, images, batch_size: int = 256
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and log-variance, numpy (B, M) each."""
-        images = self._check(images)
-        means, logvars = [], []
-        for start in range(0, len(images), batch_size):
-            mean, logvar = self._encoded(images[start : start + batch_size])
-            means.append(mean.numpy())
-            logvars.append(logvar.numpy())
-        return np.concatenate(means), np.concatenate(logvars)
-
-    def encode(self, images, batch_size: int = 256) -> np.ndarray:
-        """The representation: posterior means, numpy (B, M)."""
-        return self.posterior_params(images, batch_size)[0]
-
-    def posterior(self, images):
-        """q(z|x) as a TFP distribution with batch (B,), event (M,)."""
-        mean, logvar = self.posterior_params(images)
-        return dists.posterior(tf.constant(mean), tf.constant(logvar))
-
-    def prior(self):
-        """p(z) as a TFP distribution with event shape (M,)."""
-        return dists.prior(self.latent_dim)
-
-    def decode(self, latents, batch_size: int = 256) -> np.ndarray:
-        """Mean of p(x|z) (pixel probabilities) for latents (B, M)."""
-        z = np.asarray(latents, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"latents must have shape (B, {self.latent_dim}); got {z.shape}"
-            )
-        if not np.isfinite(z).all():
-            raise ValueError("latents must be finite; got NaN or inf")
-        if self._decode_fn is None:
-
-            @tf.function(reduce_retracing=True)
-            def decode_fn(latents):
-                return tf.sigmoid(self.decoder(latents, training=False))
-
-            self._decode_fn = decode_fn
-        out = [
-            self._decode_fn(tf.constant(z[s : s + batch_size])).numpy()
-            for s in range(0, len(z), batch_size)
-        ]
-        if not out:
-            return np.zeros((0, *self.image_shape), np.float32)
-        return np.concatenate(out)
-
-    def reconstruct(self, images, batch_size: int = 256) -> np.ndarray:
-        """Decoded posterior means: pixel probabilities like ``images``."""
-        return self.decode(self.encode(images, batch_size), batch_size)
-
-    def sample(self, num: int, seed: int | None = None) -> np.ndarray:
-        """Decodes ``num`` draws from the prior: pixel probabilities."""
-        if int(num) < 1:
-            raise ValueError(f"num must be >= 1; got {num!r}")
-        z = (
-            np.random.default_rng(seed)
-            .standard_normal((int(num), self.latent_dim))
-            .astype(np.float32)
-        )
-        return self.decode(z)
-
-    def traverse(
-        self,
-        images=None,
-        *,
-        latents=None,
-        dims: Sequence[int] | None = None,
-        values: Sequence[float] = tuple(np.linspace(-2.0, 2.0, 9)),
-    ) -> np.ndarray:
-        """Latent traversal: vary one latent over ``values``, others fixed.
-
-        The start point is the posterior mean of the first image, or the
-        first row of ``latents`` (zeros when neither is given).
-
-        Returns:
-            float32 (len(dims), len(values), H, W, C) pixel probabilities.
-        """
-        if images is not None and latents is not None:
-            raise ValueError("give images or latents, not both")
-        if images is not None:
-            start = self.encode(images)[0]
-        elif latents is not None:
-            start = np.asarray(latents, np.float32).reshape(
-                -1, self.latent_dim
-            )[0]
-        else:
-            start = np.zeros(self.latent_dim, np.float32)
-        dims = list(range(self.latent_dim)) if dims is None else list(dims)
-        for d in dims:
-            if not 0 <= int(d) < self.latent_dim:
-                raise ValueError(
-                    f"latent dimension {d} is out of range [0, "
-                    f"{self.latent_dim})"
-                )
-        values = np.asarray(values, np.float32)
-        grid = np.repeat(start[None, None, :], len(dims), 0)
-        grid = np.repeat(grid, len(values), 1)
-        for row, d in enumerate(dims):
-            grid[row, :, d] = values
-        decoded = self.decode(grid.reshape(-1, self.latent_dim))
-        return decoded.reshape(len(dims), len(values), *self.image_shape)
 
     # -- serialisation -----------------------------------------------------
 

@@ -1,5 +1,6 @@
 """BetaVAE: the objective, training, inference helpers and serialisation."""
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -270,6 +271,55 @@ def test_bad_images_raise_clear_errors(small_model, bad, message):
         model.encode(bad)
     with pytest.raises(ValueError, match=message):
         model.fit(bad, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "train_on_batch",
+        "test_on_batch",
+        "predict_on_batch",
+        "predict",
+        "evaluate",
+    ],
+)
+def test_every_keras_entry_point_refuses_bad_images(small_model, entry):
+    model = small_model()
+    weights = model.get_weights()
+    with pytest.raises(ValueError, match="must lie in \\[0, 1\\].*3.0"):
+        getattr(model, entry)(np.full((4, 64, 64, 1), 3.0, np.float32))
+    for before, after in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(before, after)  # nothing trained
+
+
+def test_progress_bar_fits_one_100_column_line(small_model, images, capsys):
+    # 10 latents, 500 steps per epoch (the default run): one line per
+    # epoch, with the loss terms and without kl_0..kl_9 or the ELBO.
+    encoder = keras.Sequential(
+        [
+            keras.Input((64, 64, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(20),
+        ]
+    )
+    decoder = keras.Sequential(
+        [
+            keras.Input((10,)),
+            keras.layers.Dense(64 * 64),
+            keras.layers.Reshape((64, 64, 1)),
+        ]
+    )
+    model = small_model(latent_dim=10, encoder=encoder, decoder=decoder)
+    dataset = tf.data.Dataset.from_tensors(images[:4]).repeat()
+    model.fit(dataset, epochs=1, steps_per_epoch=500, verbose=1)
+    out = capsys.readouterr().out
+    last = out.replace("\r", "\n").strip().splitlines()[-1]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", last)
+    assert "loss:" in plain and "reconstruction_loss:" in plain
+    assert "kl_0" not in plain and "elbo" not in plain
+    assert len(plain) <= 100, plain
+    history = model.history.history
+    assert {"elbo", "kl_0", "kl_9"} <= set(history)
 
 
 def test_bad_dataset_elements_raise(small_model):

@@ -270,7 +270,7 @@ def test_summarize_means_and_spread_over_seeds():
 
 
 def test_score_figure_has_a_line_per_latent_size_and_marks_beta_one():
-    figure = sweep.plot_score_vs_beta(fake_rows(), "score")
+    figure = sweep_plots.plot_score_vs_beta(fake_rows(), "score")
     ax = figure.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(labels) == ["M = 4", "M = 8", "unnormalised beta = 1"]
