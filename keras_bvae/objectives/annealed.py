@@ -8,6 +8,14 @@ encodes the factor that buys the largest drop in distortion per nat, then
 the next. Burgess et al. used gamma = 1000 and C_max = 25 nats on dSprites;
 Locatello et al. (ICML 2019) search C_max in {5, 10, 25, 50, 75, 100} with
 gamma = 1000 and T = 100,000.
+
+gamma only needs to exceed the slope of the rate-distortion curve at C (the
+nats of distortion one more nat of rate buys). Much more starves the
+encoder: with gamma = 1000 on dSprites and Adam, the rate's gradient on the
+encoder was 120-1,100 times the reconstruction's, the KL target was met by
+a constant shift of the posterior means, and nothing was learned for
+thousands of steps; gamma = 100 learned x and y from step ~750
+(docs/capacity_investigation.md).
 """
 
 from __future__ import annotations
