@@ -103,6 +103,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="only redraw the figures from OUT/results.csv",
     )
     add(
+        "--no-udr",
+        action="store_true",
+        help="skip the label-free UDR column (Duan et al. 2020) computed "
+        "over the seeds of each grid point",
+    )
+    add(
         "--verbose",
         type=int,
         default=1,
@@ -155,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
             max_runs=args.max_runs,
             verbose=min(args.verbose, 1),
             fit_verbose=2 if args.verbose == 2 else 0,
+            udr=not args.no_udr,
         )
     paths = sweep_plots.plot_sweep(args.output_dir)
     print("wrote " + ", ".join(paths))

@@ -51,6 +51,7 @@ __all__ = [
     "run_sweep",
     "read_results",
     "summarize",
+    "add_udr",
     "RESULTS_NAME",
 ]
 
@@ -262,6 +263,7 @@ def run_sweep(
     max_runs: int | None = None,
     verbose: int = 1,
     fit_verbose: int | str = 0,
+    udr: bool = True,
 ) -> list[dict[str, Any]]:
     """Trains every grid point not yet in the results CSV; returns all rows.
 
@@ -285,6 +287,11 @@ def run_sweep(
         verbose: int. 1 prints a line before and after each run (run i/n,
             elapsed time, ETA).
         fit_verbose: Keras ``fit`` verbosity of each run.
+        udr: bool. Add a ``udr`` column: the Unsupervised Disentanglement
+            Ranking (Duan et al. 2020, Lasso variant) of each finished run
+            among the other seeds of its grid point, from codes of the
+            held-out images (no labels used; see ``add_udr``). Defaults to
+            True.
 
     Returns:
         All rows of the results CSV, old and new, as dicts.
@@ -443,12 +450,77 @@ def run_sweep(
                 f"{text}",
                 flush=True,
             )
+    if udr:
+        rows = add_udr(rows, output_dir, held_out[:1000], verbose=verbose)
+        _write_rows_atomic(path, rows)
     if verbose:
         print(
             f"[sweep] {len(trained_seconds)} runs trained in "
             f"{_clock(time.time() - started)}; {len(rows)} rows in {path}",
             flush=True,
         )
+    return rows
+
+
+def add_udr(
+    rows: Sequence[dict],
+    output_dir: str,
+    images: np.ndarray,
+    method: str = "lasso",
+    verbose: int = 0,
+) -> list[dict[str, Any]]:
+    """Sets each finished run's ``udr`` among its grid point's seeds.
+
+    Runs that share latent size and beta and differ only in the seed are
+    scored with ``keras_bvae.disentanglement.udr`` on their posterior
+    means of ``images`` (latents with mean KL <= 0.01 ignored); a grid
+    point with fewer than two finished seeds gets no value. With
+    ``verbose``, prints the grid points ranked by their median UDR.
+
+    Args:
+        rows: results rows (``read_results``).
+        output_dir: str. The sweep folder holding ``runs/RUN_ID/``.
+        images: float32 (N, H, W, C), the same for every run.
+        method: str. "lasso" or "spearman". Defaults to "lasso".
+        verbose: int. Print the ranking. Defaults to 0.
+
+    Returns:
+        The rows, each with ``udr`` (float or None).
+    """
+    from keras_bvae.disentanglement import udr
+    from keras_bvae.loading import load
+
+    rows = [dict(row) for row in rows]
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        row["udr"] = None
+        if row.get("status") == "ok":
+            key = (row["latent_dim"], row["beta_given"], row["beta"])
+            groups.setdefault(key, []).append(row)
+    ranking = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        codes, kls = [], []
+        for row in members:
+            model = load(os.path.join(output_dir, "runs", row["run_id"]))
+            mean, logvar = model.posterior_params(images)
+            codes.append(mean)
+            kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
+            kls.append(kl.mean(axis=0))
+        scores = udr(codes, kls, method=method)["model_scores"]
+        for row, score in zip(members, scores):
+            row["udr"] = float(score)
+        ranking.append((float(np.median(scores)), members[0]))
+    if verbose and ranking:
+        print("[sweep] grid points ranked by median UDR (no labels used):")
+        for score, row in sorted(ranking, key=lambda r: -r[0]):
+            print(
+                f"[sweep]   udr={score:.3f}  M={row['latent_dim']} "
+                f"beta={row['beta']:.4g} (normalised "
+                f"{row['normalized_beta']:.4g})",
+                flush=True,
+            )
     return rows
 
 

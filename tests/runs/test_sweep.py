@@ -93,7 +93,8 @@ def test_sweep_end_to_end_resumes_after_interruption(
     assert calls == ["m2_b4_s0", "m3_nb0.001_s0", "m3_b4_s0"]
     assert [r["run_id"] for r in rows] == [g.run_id for g in GRID]
     assert sweep.read_results(str(tmp_path)) == rows
-    assert rows[0] == first[0]
+    # The first run's row is kept (udr is recomputed over the seeds).
+    assert {k: v for k, v in rows[0].items() if k != "udr"} == first[0]
     out = capsys.readouterr().out
     assert "1 already in" in out and "3 to train" in out
     assert "run 3/3 m3_b4_s0" in out and "ETA" in out
@@ -309,3 +310,23 @@ def test_cli_reports_bad_arguments(tmp_path, capsys):
     )
     assert code == 2
     assert "--steps 10 is not a multiple" in capsys.readouterr().err
+
+
+def test_udr_scores_the_seeds_of_each_grid_point(tmp_path):
+    grid = sweep.make_grid([2], betas=[4.0, 8.0], seeds=[0, 1])
+    single = sweep.make_grid([2], betas=[16.0], seeds=[0])
+    rows = sweep.run_sweep(
+        grid + single,
+        str(tmp_path),
+        base_config=TINY,
+        data=Squares(),
+        metrics=["mig"],
+        metric_settings=METRIC_SETTINGS,
+        eval_images=64,
+        verbose=0,
+    )
+    by_id = {row["run_id"]: row for row in rows}
+    for spec in grid:
+        assert 0.0 <= by_id[spec.run_id]["udr"] <= 1.0
+    assert by_id[single[0].run_id]["udr"] is None  # no sibling seed
+    assert sweep.read_results(str(tmp_path))[0]["udr"] == rows[0]["udr"]
