@@ -55,7 +55,28 @@ def _missing(obj, names) -> list[str]:
     return [name for name in names if not hasattr(obj, name)]
 
 
-class _DuckTypedData(GroundTruthData):
+class _Adapted(GroundTruthData):
+    """Shared part of the adapters: names and sizes resolved once, the
+    observation shape read from the wrapped object ``base``."""
+
+    base: object
+    _names: tuple[str, ...]
+    _sizes: tuple[int, ...]
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        return self._names
+
+    @property
+    def factor_sizes(self) -> tuple[int, ...]:
+        return self._sizes
+
+    @property
+    def observation_shape(self) -> tuple[int, ...]:
+        return tuple(self.base.observation_shape)
+
+
+class _DuckTypedData(_Adapted):
     """Adapts an object with GroundTruthData's members but not its class."""
 
     def __init__(self, base):
@@ -69,18 +90,6 @@ class _DuckTypedData(GroundTruthData):
                 "in number and at least one"
             )
         self._warned = False
-
-    @property
-    def factor_names(self) -> tuple[str, ...]:
-        return self._names
-
-    @property
-    def factor_sizes(self) -> tuple[int, ...]:
-        return self._sizes
-
-    @property
-    def observation_shape(self) -> tuple[int, ...]:
-        return tuple(self.base.observation_shape)
 
     def sample_factors(self, num, rng=None) -> np.ndarray:
         if not hasattr(self.base, "sample_factors"):
@@ -115,7 +124,7 @@ class _DuckTypedData(GroundTruthData):
         return self.sample_observations_from_factors(factors, rng)
 
 
-class _RandomStateData(GroundTruthData):
+class _RandomStateData(_Adapted):
     """Adapts a disentanglement_lib ``GroundTruthData`` (RandomState API).
 
     Each call draws a fresh 32-bit seed for a ``np.random.RandomState`` from
@@ -145,18 +154,6 @@ class _RandomStateData(GroundTruthData):
     @staticmethod
     def _random_state(rng) -> np.random.RandomState:
         return np.random.RandomState(int(as_rng(rng).integers(2**32)))
-
-    @property
-    def factor_names(self) -> tuple[str, ...]:
-        return self._names
-
-    @property
-    def factor_sizes(self) -> tuple[int, ...]:
-        return self._sizes
-
-    @property
-    def observation_shape(self) -> tuple[int, ...]:
-        return tuple(self.base.observation_shape)
 
     def sample_factors(self, num, rng=None) -> np.ndarray:
         factors = self.base.sample_factors(int(num), self._random_state(rng))
