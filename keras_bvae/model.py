@@ -209,6 +209,21 @@ class BetaVAE(LatentInference, keras.Model):
         ]
 
     @property
+    def trainable_weights(self) -> list:
+        """The variables ``model.optimizer`` trains: ``vae_variables``.
+
+        An objective's own trainable parts (FactorVAE's discriminator) are
+        left out: they are trained by the objective's optimiser, and Keras
+        builds the model's optimiser (also when loading a saved model) for
+        the variables listed here. They are still saved with the model.
+        """
+        return self.vae_variables
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.vae_variables
+
+    @property
     def seed_generators(self) -> list:
         """Every ``keras.random.SeedGenerator`` of the model, in a fixed
         order: their states are part of a training backup."""
@@ -219,7 +234,9 @@ class BetaVAE(LatentInference, keras.Model):
     @property
     def beta(self) -> float | None:
         """The objective's beta (beta-VAE), None for other objectives."""
-        return getattr(self.objective, "beta", None)
+        if isinstance(self.objective, BetaVAEObjective):
+            return self.objective.beta
+        return None
 
     @property
     def normalized_beta(self) -> float | None:

@@ -49,6 +49,7 @@ def check_number(
     minimum: float | None = None,
     *,
     positive: bool = False,
+    below: float | None = None,
 ) -> float:
     """Returns ``value`` as a finite float after checking its bounds.
 
@@ -58,6 +59,8 @@ def check_number(
         minimum: float or None. Smallest allowed value (inclusive).
             Defaults to None.
         positive: bool. Require a value > 0. Defaults to False.
+        below: float or None. The value must be smaller (exclusive).
+            Defaults to None.
 
     Returns:
         float(value).
@@ -81,4 +84,6 @@ def check_number(
     if not math.isfinite(number) or (minimum is not None and number < minimum):
         bound = "" if minimum is None else f" and >= {minimum:g}"
         raise ValueError(f"{name} must be finite{bound}; got {value!r}")
+    if below is not None and not number < below:
+        raise ValueError(f"{name} must be < {below:g}; got {value!r}")
     return number

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
+from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -31,12 +32,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=["burgess", "higgins"],
     )
     add("--latent-dim", type=int, default=_DEFAULTS.latent_dim)
+    add(
+        "--objective",
+        default=None,
+        choices=sorted(OBJECTIVES),
+        help="the beta-VAE family member to train (default: beta_vae, or "
+        "annealed_vae with --capacity-max); each reads its own settings: "
+        "beta_vae --beta/--normalized-beta, beta_tcvae --beta, "
+        "annealed_vae --capacity-*, factor_vae --gamma, dip_vae_i/ii "
+        "--lambda-od",
+    )
     beta = parser.add_mutually_exclusive_group()
     beta.add_argument(
         "--beta",
         type=float,
         default=_DEFAULTS.beta,
-        help="KL weight; 1 is the plain VAE (default: 4)",
+        help="KL weight (beta_vae; 1 is the plain VAE) or total-correlation "
+        "weight (beta_tcvae) (default: 4)",
     )
     beta.add_argument(
         "--normalized-beta",
@@ -57,6 +69,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add("--capacity-steps", type=int, default=_DEFAULTS.capacity_steps)
     add("--capacity-gamma", type=float, default=_DEFAULTS.capacity_gamma)
+    add(
+        "--gamma",
+        type=float,
+        default=None,
+        help="FactorVAE's total-correlation weight (default: 10)",
+    )
+    add(
+        "--lambda-od",
+        type=float,
+        default=None,
+        help="DIP-VAE's off-diagonal weight (default: 10); lambda_d is "
+        "10x it (I) or equal (II)",
+    )
     add("--batch-size", type=int, default=_DEFAULTS.batch_size)
     add("--epochs", type=int, default=_DEFAULTS.epochs)
     add("--steps-per-epoch", type=int, default=_DEFAULTS.steps_per_epoch)

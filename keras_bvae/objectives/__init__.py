@@ -7,6 +7,13 @@ regulariser (``keras_bvae.objectives.base`` describes the interface):
   (Higgins et al. 2017); beta = 1 is the plain VAE.
 - ``"annealed_vae"``: ``AnnealedVAE``, distortion + gamma |rate - C(t)|
   (Burgess et al. 2018).
+- ``"beta_tcvae"``: ``BetaTCVAE``, distortion + rate + (beta - 1) TC, TC
+  by minibatch weighted sampling (Chen et al. 2018).
+- ``"factor_vae"``: ``FactorVAE``, distortion + rate + gamma TC, TC from a
+  discriminator trained beside the VAE (Kim & Mnih 2018).
+- ``"dip_vae_i"``, ``"dip_vae_ii"``: ``DIPVAEI``, ``DIPVAEII``, distortion +
+  rate + moment-matching penalties on a covariance of the codes (Kumar et
+  al. 2018).
 
 ``BetaVAE(objective=...)`` takes a name, an ``Objective`` instance or a
 serialised config. A new objective is one module with a subclass of
@@ -21,8 +28,12 @@ from keras_bvae.objectives.base import Objective, ObjectiveInputs
 
 __all__ = [
     "AnnealedVAE",
+    "BetaTCVAE",
     "BetaVAEObjective",
     "CapacitySchedule",
+    "DIPVAEI",
+    "DIPVAEII",
+    "FactorVAE",
     "OBJECTIVES",
     "Objective",
     "ObjectiveInputs",
@@ -104,3 +115,6 @@ from keras_bvae.objectives.annealed import (  # noqa: E402
     AnnealedVAE,
     CapacitySchedule,
 )
+from keras_bvae.objectives.beta_tcvae import BetaTCVAE  # noqa: E402
+from keras_bvae.objectives.factor_vae import FactorVAE  # noqa: E402
+from keras_bvae.objectives.dip_vae import DIPVAEI, DIPVAEII  # noqa: E402

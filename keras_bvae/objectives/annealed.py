@@ -86,6 +86,8 @@ class AnnealedVAE(Objective):
     """
 
     term_names = ("capacity",)
+    hyperparameter = "capacity_max"
+    study_grid = (5.0, 10.0, 25.0, 50.0, 75.0, 100.0)
 
     def __init__(
         self,

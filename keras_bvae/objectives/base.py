@@ -58,7 +58,9 @@ class Objective(keras.layers.Layer):
     """Base class of the objectives: loss terms from ``ObjectiveInputs``.
 
     Subclasses implement ``terms`` and ``get_config``, may set
-    ``term_names`` (extra scalar terms to log) and override ``configure``
+    ``term_names`` (extra scalar terms to log), ``hyperparameter`` and
+    ``study_grid`` (the argument a sweep varies and its values in
+    Locatello et al.'s study) and override ``configure``
     (called once by the model with its latent size and pixel count) and
     ``update`` (a second update after the VAE's step, for parts trained
     with their own optimiser). Register a subclass with
@@ -87,6 +89,10 @@ class Objective(keras.layers.Layer):
     """
 
     term_names: tuple[str, ...] = ()
+    # The constructor argument a study varies, and the values Locatello et
+    # al. (ICML 2019) searched; used by sweeps and the comparison.
+    hyperparameter: str | None = None
+    study_grid: tuple[float, ...] = ()
 
     def configure(self, latent_dim: int, input_size: int) -> None:
         """Receives the model's latent size M and pixel count N."""

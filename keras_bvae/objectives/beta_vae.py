@@ -55,6 +55,9 @@ class BetaVAEObjective(Objective):
     ```
     """
 
+    hyperparameter = "beta"
+    study_grid = (1.0, 2.0, 4.0, 6.0, 8.0, 16.0)
+
     def __init__(
         self,
         beta: float | None = None,

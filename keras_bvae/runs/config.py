@@ -13,7 +13,9 @@ from keras_bvae.networks import ARCHITECTURES
 from keras_bvae.objectives import (
     OBJECTIVES,
     AnnealedVAE,
+    BetaTCVAE,
     BetaVAEObjective,
+    FactorVAE,
     Objective,
     get_objective,
 )
@@ -30,6 +32,13 @@ __all__ = [
 # Settings that may differ between an interrupted run and its resumption.
 RESUMABLE_CHANGES = ("epochs", "backup_every")
 
+# Objective settings and the objectives that read them.
+_OPTION_USERS = {
+    "normalized_beta": ("beta_vae",),
+    "gamma": ("factor_vae",),
+    "lambda_od": ("dip_vae_i", "dip_vae_ii"),
+}
+
 
 @dataclasses.dataclass
 class TrainConfig:
@@ -44,11 +53,17 @@ class TrainConfig:
         data_dir: str or None. tfds data folder for "dsprites-tfds".
         architecture: str. "burgess" or "higgins".
         latent_dim: int. Latent size M.
-        beta: float or None. KL weight (None with normalized_beta).
-        normalized_beta: float or None. beta * M / N instead of beta.
+        beta: float or None. KL weight of "beta_vae" (None with
+            normalized_beta), total-correlation weight of "beta_tcvae".
+        normalized_beta: float or None. beta * M / N instead of beta
+            ("beta_vae" only).
         likelihood: str. "bernoulli" or "gaussian".
         capacity_max, capacity_steps, capacity_gamma: capacity annealing
             (Burgess et al. 2018), used when capacity_max is set.
+        gamma: float or None. TC weight of "factor_vae" (None: its
+            default).
+        lambda_od: float or None. Off-diagonal weight of "dip_vae_i" and
+            "dip_vae_ii" (None: their default); lambda_d follows it.
         batch_size, epochs, steps_per_epoch: the length of training.
         learning_rate: float. Adam's learning rate.
         seed: int. Seeds data order, initial weights and noise.
@@ -67,6 +82,8 @@ class TrainConfig:
     capacity_max: float | None = None
     capacity_steps: int = 10_000
     capacity_gamma: float = 1000.0
+    gamma: float | None = None
+    lambda_od: float | None = None
     batch_size: int = 64
     epochs: int = 5
     steps_per_epoch: int = 500
@@ -111,7 +128,20 @@ class TrainConfig:
             )
         if self.normalized_beta is not None:
             self.beta = None
-        for name in ("beta", "normalized_beta", "capacity_max"):
+        name = self.objective_name
+        for option, users in _OPTION_USERS.items():
+            if getattr(self, option) is not None and name not in users:
+                raise ValueError(
+                    f"{option} applies to the objective "
+                    f"{' or '.join(users)}, not {name!r}"
+                )
+        for name in (
+            "beta",
+            "normalized_beta",
+            "capacity_max",
+            "gamma",
+            "lambda_od",
+        ):
             value = getattr(self, name)
             if value is not None:
                 check_number(name, value, minimum=0.0)
@@ -142,6 +172,16 @@ def build_objective(config: TrainConfig) -> Objective:
             num_steps=config.capacity_steps,
             gamma=config.capacity_gamma,
         )
+    if name == "beta_tcvae":
+        return BetaTCVAE(beta=4.0 if config.beta is None else config.beta)
+    if name == "factor_vae":
+        options = {} if config.gamma is None else {"gamma": config.gamma}
+        return FactorVAE(seed=config.seed, **options)
+    if name in ("dip_vae_i", "dip_vae_ii"):
+        options = {}
+        if config.lambda_od is not None:
+            options["lambda_od"] = config.lambda_od
+        return OBJECTIVES[name](**options)
     return get_objective(name)
 
 

@@ -21,7 +21,7 @@ TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the process SIGKILL itself at the end of that optimiser step.
 CHILD = textwrap.dedent(
     """
-    import os, signal, sys
+    import json, os, signal, sys
     sys.path.insert(0, {tests!r})
     import keras
     import numpy as np
@@ -38,8 +38,8 @@ CHILD = textwrap.dedent(
 
     config = TrainConfig(
         output_dir=out, latent_dim=2, batch_size=8, epochs=3,
-        steps_per_epoch=5, backup_every=3, learning_rate=3e-3,
-        capacity_max=5.0, capacity_steps=12, capacity_gamma=10.0, seed=7,
+        steps_per_epoch=5, backup_every=3, learning_rate=3e-3, seed=7,
+        **json.loads(os.environ["OBJECTIVE"]),
     )
     model, _ = train(
         config, data=blob_images(36, seed=3, size=16), verbose=0,
@@ -49,13 +49,27 @@ CHILD = textwrap.dedent(
         os.path.join(out, "state.npz"),
         *[v.numpy() for v in model.weights],
         *[v.numpy() for v in model.optimizer.variables],
+        *[v.numpy() for v in model.objective.variables],
+        *[v.numpy() for v in getattr(
+            model.objective, "discriminator_optimizer", model.optimizer
+        ).variables],
     )
     """
 ).format(tests=TESTS)
 
 
-def start_child(script, out, kill_at=None):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+# The objective settings of the child's run: capacity annealing, and
+# FactorVAE, whose discriminator and its Adam must survive the kill too.
+ANNEALED = {"capacity_max": 5.0, "capacity_steps": 12, "capacity_gamma": 10.0}
+FACTOR_VAE = {"objective": "factor_vae", "gamma": 5.0}
+
+
+def start_child(script, out, kill_at=None, objective=None):
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        OBJECTIVE=json.dumps(ANNEALED if objective is None else objective),
+    )
     if kill_at:
         env["KILL_AT_STEP"] = str(kill_at)
     return subprocess.Popen(
@@ -77,15 +91,16 @@ def load_state(out):
         return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
-def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+@pytest.mark.parametrize("objective", [ANNEALED, FACTOR_VAE])
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, objective):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     full, broken = tmp_path / "full", tmp_path / "broken"
 
     # 5 steps per epoch, backups every 3 steps and at epoch ends: the last
     # backup before step 8 is step 6 = epoch 1, batch 1 (mid-epoch).
-    done = start_child(script, full)
-    killed = start_child(script, broken, kill_at=8)
+    done = start_child(script, full, objective=objective)
+    killed = start_child(script, broken, kill_at=8, objective=objective)
     code, stderr = finish(done)
     assert code == 0, stderr
     code, stderr = finish(killed)
@@ -95,7 +110,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     assert (state["step"], state["epoch"], state["batch"]) == (6, 1, 1)
     assert state["metrics"] is not None  # mid-epoch tracker sums kept
 
-    code, stderr = finish(start_child(script, broken))
+    code, stderr = finish(start_child(script, broken, objective=objective))
     assert code == 0, stderr
     assert (broken / "model.keras").exists()
     assert not (broken / "backup").exists()  # removed after success

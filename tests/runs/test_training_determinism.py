@@ -18,8 +18,9 @@ from keras_bvae.model import BetaVAE
 from keras_bvae.runs.training import TrainConfig, train
 
 
-def run(tmp_path, name, seed):
+def run(tmp_path, name, seed, **objective):
     config = TrainConfig(
+        **objective,
         output_dir=str(tmp_path / name),
         latent_dim=2,
         batch_size=8,
@@ -43,6 +44,17 @@ def test_two_seeded_training_runs_are_identical(tmp_path):
     # The seed matters: another one gives other weights.
     weights_c, _ = run(tmp_path, "c", seed=4)
     assert any(not np.array_equal(a, c) for a, c in zip(weights_a, weights_c))
+
+
+@pytest.mark.parametrize(
+    "objective", ["beta_tcvae", "factor_vae", "dip_vae_i", "dip_vae_ii"]
+)
+def test_every_objective_repeats_exactly(tmp_path, objective):
+    weights_a, logs_a = run(tmp_path, "a", seed=3, objective=objective)
+    weights_b, logs_b = run(tmp_path, "b", seed=3, objective=objective)
+    for a, b in zip(weights_a, weights_b):
+        np.testing.assert_array_equal(a, b)
+    assert logs_a == logs_b
 
 
 def test_data_stream_depends_only_on_seed_and_step():

@@ -90,8 +90,20 @@ def test_nan_weights_stop_training_naming_step_and_backup(
     assert np.isfinite(history.history["loss"]).all()
 
 
-def test_a_runaway_learning_rate_is_caught(blob_images, tmp_path):
-    cfg = config(tmp_path, learning_rate=1e30)
+@pytest.mark.parametrize(
+    "objective",
+    [
+        {},
+        {"objective": "beta_tcvae"},
+        {"objective": "factor_vae"},
+        {"objective": "dip_vae_i"},
+        {"objective": "dip_vae_ii"},
+        {"capacity_max": 5.0},
+    ],
+    ids=lambda o: o.get("objective", "annealed_vae" if o else "beta_vae"),
+)
+def test_a_runaway_learning_rate_is_caught(blob_images, tmp_path, objective):
+    cfg = config(tmp_path, learning_rate=1e30, **objective)
     with pytest.raises(NonFiniteLossError, match=r"training step \d+"):
         train(cfg, data=blob_images(32, size=16), verbose=0)
     assert not os.path.exists(os.path.join(cfg.output_dir, "model.keras"))
