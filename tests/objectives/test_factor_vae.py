@@ -23,7 +23,9 @@ def numpy_logits(discriminator, z):
     """The MLP evaluated by hand from its weights."""
     h = z
     dense = [
-        l for l in discriminator.layers if isinstance(l, keras.layers.Dense)
+        layer
+        for layer in discriminator.layers
+        if isinstance(layer, keras.layers.Dense)
     ]
     for layer in dense[:-1]:
         kernel, bias = (w.numpy() for w in layer.weights)
@@ -35,9 +37,9 @@ def numpy_logits(discriminator, z):
 
 def test_discriminator_has_the_papers_shape():
     d = build_discriminator(10)
-    units = [l.units for l in d.layers if isinstance(l, keras.layers.Dense)]
+    units = [x.units for x in d.layers if isinstance(x, keras.layers.Dense)]
     assert units == [1000] * 6 + [2]
-    leaky = [l for l in d.layers if isinstance(l, keras.layers.LeakyReLU)]
+    leaky = [x for x in d.layers if isinstance(x, keras.layers.LeakyReLU)]
     assert len(leaky) == 6
     optimizer = FactorVAE().discriminator_optimizer
     assert float(optimizer.learning_rate) == pytest.approx(1e-4)
