@@ -35,6 +35,7 @@ import numpy as np
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.packed import PackedBinaryImages
 from keras_bvae.datasets.simulator import FACTOR_NAMES, FACTOR_SIZES
+from keras_bvae.datasets.tfds_local import DataNotPreparedError
 
 __all__ = [
     "DSPRITES_HDF5_NAME",
@@ -57,7 +58,7 @@ _LABEL_KEYS = (
 )
 
 
-class DSpritesNotPreparedError(FileNotFoundError):
+class DSpritesNotPreparedError(DataNotPreparedError):
     """The tfds dsprites data is not prepared and could not be made."""
 
 
