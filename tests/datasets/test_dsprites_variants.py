@@ -137,6 +137,25 @@ def test_batch_stream_serves_rgb_batches_by_seed():
     assert not np.array_equal(other, batches[0][0])
 
 
+class RenderingStore:
+    """Stands in for the 377 MB materialized store: same ``take``."""
+
+    def take(self, rows, dtype=np.float32):
+        sim = DSpritesSimulator()
+        return render(sim.factors_of(rows))[..., None].astype(dtype)
+
+
+@pytest.mark.parametrize("variant", COLOURED)
+def test_materialized_sprites_are_coloured_the_same(variant, factors):
+    fresh = DSpritesSimulator(variant=variant)
+    stored = DSpritesSimulator(variant=variant)
+    stored._store = RenderingStore()
+    np.testing.assert_array_equal(
+        stored.sample_observations_from_factors(factors, rng=4),
+        fresh.sample_observations_from_factors(factors, rng=4),
+    )
+
+
 @pytest.mark.parametrize("variant", COLOURED)
 def test_get_data_names(variant):
     data = get_data(f"dsprites-{variant}-sim", data_dir="ignored")
