@@ -1,8 +1,8 @@
 """Running a real tensorflow-datasets builder on local files, offline.
 
-The tfds builders of 3D Shapes and smallNORB download the official files and
-convert them. ``prepare_from_files`` runs the same builder on files a user
-already has, without network, in one of two ways:
+The tfds builders of dSprites, 3D Shapes and smallNORB download the
+official files and convert them. ``prepare_from_files`` runs the same
+builder on files a user already has, without network, in one of two ways:
 
 * ``verify_checksum=True`` (for the official files): the files go into a
   temporary manual-download directory under the names tfds registers, and
@@ -79,7 +79,7 @@ def not_prepared_message(
 
 def _serve(urls, files: Mapping[str, Path]):
     if isinstance(urls, str):
-        base = urls.rstrip("/").rsplit("/", 1)[-1]
+        base = urls.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
         if base in files:
             return files[base]
         raise RuntimeError(
@@ -97,8 +97,8 @@ def _serve(urls, files: Mapping[str, Path]):
 def _downloads_served(files: Mapping[str, Path]):
     """Makes tfds's DownloadManager answer requests with ``files``.
 
-    ``files`` maps a URL's file name to a local path; any other request
-    fails.
+    ``files`` maps a URL's file name (its last path part, without a query)
+    to a local path; any other request fails.
     """
     manager = tfds_module().download.DownloadManager
     original = manager.download, manager.download_and_extract
