@@ -46,8 +46,23 @@ __all__ = ["ArrayGroundTruthData"]
 _CHUNK_ELEMENTS = 1 << 22
 
 
-def _as_float_images(images: np.ndarray) -> np.ndarray:
-    """Validates images and returns them as float32 (n, H, W, C) in [0, 1]."""
+class _Uint8Images:
+    """uint8 images kept as they are (a quarter of float32's memory) and
+    converted per lookup: divided by 255 when any value exceeds 1."""
+
+    def __init__(self, images: np.ndarray):
+        self.array = images
+        self.shape = images.shape
+        big = images.size and images.max() > 1
+        self.scale = np.float32(255.0 if big else 1.0)
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return self.array[rows].astype(np.float32) / self.scale
+
+
+def _as_float_images(images: np.ndarray):
+    """Validates images and returns them as float32 (n, H, W, C) in [0, 1]
+    (uint8 ones behind a ``_Uint8Images`` that converts on lookup)."""
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4:
@@ -58,8 +73,7 @@ def _as_float_images(images: np.ndarray) -> np.ndarray:
     if images.dtype == bool:
         return images.astype(np.float32)
     if images.dtype == np.uint8:
-        scale = 255.0 if images.size and images.max() > 1 else 1.0
-        return images.astype(np.float32) / np.float32(scale)
+        return _Uint8Images(images)
     if not np.issubdtype(images.dtype, np.floating):
         raise ValueError(
             "images must be float in [0, 1], uint8 or bool; got dtype "
@@ -78,8 +92,9 @@ class ArrayGroundTruthData(GroundTruthData):
 
     Args:
         images: (n, H, W) or (n, H, W, C) array: float in [0, 1], uint8
-            (0/1, or 0..255 when any value exceeds 1, then divided by 255)
-            or bool; or a ``PackedBinaryImages`` store (kept packed).
+            (0/1, or 0..255 when any value exceeds 1, then divided by 255;
+            kept as uint8 and converted per lookup) or bool; or a
+            ``PackedBinaryImages`` store (kept packed).
         factors: int (n, K) factor classes of each image, all >= 0.
         factor_sizes: number of classes of each factor. Defaults to the
             largest class seen plus one.

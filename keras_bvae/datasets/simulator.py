@@ -44,7 +44,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from keras_bvae.datasets.base import GroundTruthData, check_factors
+from keras_bvae.datasets.base import GroundTruthData, as_rng, check_factors
+from keras_bvae.datasets.dsprites_variants import (
+    check_variant,
+    colorize,
+    num_channels,
+)
 from keras_bvae.datasets.packed import PackedBinaryImages
 
 __all__ = [
@@ -75,6 +80,8 @@ LATENTS_NAMES = ("color", "shape", "scale", "orientation", "posX", "posY")
 LATENTS_SIZES = (1,) + FACTOR_SIZES
 
 _IMAGE_SIZE = 64
+# Seeds the variants' per-image draws in ``rows`` together with the rows.
+_ROWS_SEED = 0x5D
 _SQUARE_HALF_SIDE = 9.6
 _ELLIPSE_AXES = (12.75, 7.25)
 # Heart outline: distance from the reference point to the edge at scale 1,
@@ -235,12 +242,25 @@ class DSpritesSimulator(GroundTruthData):
 
     Images match the real data's factor grids, index order and geometry (see
     the module docstring for the rendering rule and its calibration).
-    ``materialize()`` renders all 737,280 images once into a bit-packed
-    store (377 MB); afterwards observations are a lookup.
+    ``materialize()`` renders all 737,280 binary sprites once into a
+    bit-packed store (377 MB); afterwards sprites are a lookup.
+
+    ``variant`` picks disentanglement_lib's colour, noisy or scream dSprites
+    (Locatello et al. 2019; rules in ``keras_bvae.datasets.
+    dsprites_variants``): same five factors and grids, RGB (64, 64, 3)
+    images whose colour, noise or background patch is drawn afresh for
+    every image from the ``rng`` given and is not a factor. ``rows`` (the
+    batch stream's access) draws it from a Generator seeded by the row
+    indices, so a batch is a function of its rows.
 
     Args:
         materialize: render and keep the whole data set now. Defaults to False
             (render on demand).
+        variant: ``"binary"`` (dSprites, one channel; default), ``"color"``,
+            ``"noisy"`` or ``"scream"``.
+
+    Raises:
+        ValueError: an unknown ``variant``, listing the valid ones.
 
     Example:
         >>> data = DSpritesSimulator()
@@ -248,12 +268,17 @@ class DSpritesSimulator(GroundTruthData):
         >>> images = data.sample_observations_from_factors(factors)
         >>> images.shape, images.dtype
         ((8, 64, 64, 1), dtype('float32'))
+        >>> noisy = DSpritesSimulator(variant="noisy")
+        >>> noisy.sample_observations_from_factors(factors, rng=0).shape
+        (8, 64, 64, 3)
 
     Reference:
-        Matthey et al. (2017), dSprites; Higgins et al. (2017), beta-VAE, ICLR.
+        Matthey et al. (2017), dSprites; Higgins et al. (2017), beta-VAE, ICLR;
+        Locatello et al. (2019), Challenging common assumptions..., ICML.
     """
 
-    def __init__(self, materialize: bool = False):
+    def __init__(self, materialize: bool = False, variant: str = "binary"):
+        self.variant = check_variant(variant)
         self._store: PackedBinaryImages | None = None
         if materialize:
             self.materialize()
@@ -268,7 +293,7 @@ class DSpritesSimulator(GroundTruthData):
 
     @property
     def observation_shape(self) -> tuple[int, ...]:
-        return (_IMAGE_SIZE, _IMAGE_SIZE, 1)
+        return (_IMAGE_SIZE, _IMAGE_SIZE, num_channels(self.variant))
 
     @property
     def factor_values(self) -> tuple[np.ndarray, ...]:
@@ -291,7 +316,10 @@ class DSpritesSimulator(GroundTruthData):
     def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
         """Factors and images of data-set rows (see GroundTruthData)."""
         factors = self.factors_of(indices)
-        return factors, self.sample_observations_from_factors(factors)
+        rng = None
+        if self.variant != "binary":
+            rng = np.random.default_rng([_ROWS_SEED, *self.index_of(factors)])
+        return factors, self.sample_observations_from_factors(factors, rng)
 
     def factors_of(self, index) -> np.ndarray:
         """Factor classes of data-set rows: int64 (n, 5).
@@ -344,23 +372,35 @@ class DSpritesSimulator(GroundTruthData):
         *,
         keep: int | Sequence[int] | None = None,
     ) -> np.ndarray:
-        """Images for (n, 5) factor classes: float32 (n, 64, 64, 1) in {0, 1}.
+        """Images for (n, 5) factor classes: float32 (n, 64, 64, C).
+
+        Binary: C = 1, values in {0, 1}. Variants: C = 3, values in [0, 1],
+        with the colour, noise or patch drawn from ``rng`` (a seed or
+        Generator; None draws fresh entropy).
 
         Every combination exists, so the image always has exactly the
-        requested factors; ``rng`` and ``keep`` (accepted for the same call
-        as ``ArrayGroundTruthData``) change nothing.
+        requested factors; ``keep`` (accepted for the same call as
+        ``ArrayGroundTruthData``) changes nothing.
         """
-        del rng, keep
+        del keep
         factors = check_factors(factors, FACTOR_SIZES)
+        if self.variant == "binary":
+            if self._store is not None:
+                return self._store.take(self.index_of(factors))
+            return render(factors)[..., None].astype(np.float32)
         if self._store is not None:
-            return self._store.take(self.index_of(factors))
-        return render(factors)[..., None].astype(np.float32)
+            masks = self._store.take(self.index_of(factors), dtype=np.uint8)
+            masks = masks[..., 0]
+        else:
+            masks = render(factors)
+        return colorize(masks, self.variant, as_rng(rng))
 
     def materialize(self, batch_size: int = 2048) -> PackedBinaryImages:
         """Renders all 737,280 images into a bit-packed store (377 MB).
 
         Later calls to ``sample_observations_from_factors`` unpack rows of
-        this store instead of rendering. Returns the store (rows in the real
+        this store instead of rendering (a variant then colours the unpacked
+        binary sprites). Returns the store (rows in the real
         data's order).
         """
         if self._store is None:
@@ -387,6 +427,13 @@ class DSpritesSimulator(GroundTruthData):
         self.factors_of(indices)  # validates
         return indices.astype(np.int64)
 
+    def _check_binary(self, what: str) -> None:
+        if self.variant != "binary":
+            raise ValueError(
+                f"{what} writes the official binary layout; variant "
+                f"{self.variant!r} has no such file (use variant='binary')"
+            )
+
     def _images_uint8(self, index: np.ndarray, batch_size: int = 8192):
         imgs = np.empty((len(index), _IMAGE_SIZE, _IMAGE_SIZE), np.uint8)
         for start in range(0, len(index), batch_size):
@@ -412,7 +459,11 @@ class DSpritesSimulator(GroundTruthData):
             path: file to write (compressed, as the official file is).
             indices: rows of the data set to write, in that order. Defaults to
                 all 737,280 (about 3 GB in memory while writing).
+
+        Raises:
+            ValueError: a variant other than binary.
         """
+        self._check_binary("write_npz")
         index = self._selection(indices)
         classes, values = self.latents(index)
         np.savez_compressed(
@@ -434,7 +485,11 @@ class DSpritesSimulator(GroundTruthData):
             path: file to write.
             indices: rows of the data set to write, in that order. Defaults to
                 all 737,280 (written in chunks; little memory).
+
+        Raises:
+            ValueError: a variant other than binary.
         """
+        self._check_binary("write_hdf5")
         import h5py
 
         index = self._selection(indices)

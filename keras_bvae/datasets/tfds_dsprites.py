@@ -16,7 +16,8 @@ A file that is not the official one (a subset, or one written by
 ``DSpritesSimulator.write_hdf5``) needs ``verify_checksum=False``, which
 hands the builder the local path in place of its download; everything after
 that (reading with h5py, encoding, writing the prepared files) is the real
-builder's own code.
+builder's own code (``keras_bvae.datasets.tfds_local``, shared with 3D
+Shapes and smallNORB).
 
 Reference:
     Matthey et al. (2017), dSprites; TensorFlow Datasets, ``dsprites`` 2.0.0.
@@ -25,9 +26,7 @@ Reference:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,11 @@ import numpy as np
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.packed import PackedBinaryImages
 from keras_bvae.datasets.simulator import FACTOR_NAMES, FACTOR_SIZES
+from keras_bvae.datasets.tfds_local import (
+    DataNotPreparedError,
+    prepare_from_files,
+    tfds_module,
+)
 
 __all__ = [
     "DSPRITES_HDF5_NAME",
@@ -57,15 +61,8 @@ _LABEL_KEYS = (
 )
 
 
-class DSpritesNotPreparedError(FileNotFoundError):
+class DSpritesNotPreparedError(DataNotPreparedError):
     """The tfds dsprites data is not prepared and could not be made."""
-
-
-def _tfds():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow_datasets as tfds
-
-    return tfds
 
 
 def _data_dir_text(data_dir) -> str:
@@ -89,31 +86,6 @@ def _missing_message(data_dir, reason: str) -> str:
         f"data_dir={where!r}).\n"
         "  3. Use the simulator instead: get_data('dsprites-sim')."
     )
-
-
-@contextlib.contextmanager
-def _download_returns(local_path: Path):
-    """Makes tfds's DownloadManager.download hand back ``local_path``.
-
-    Only requests for the dSprites HDF5 are answered; anything else fails.
-    """
-    tfds = _tfds()
-    manager = tfds.download.DownloadManager
-    original = manager.download
-
-    def download(self, url_or_urls):
-        if isinstance(url_or_urls, str) and DSPRITES_HDF5_NAME in url_or_urls:
-            return local_path
-        raise RuntimeError(
-            f"prepare_from_hdf5 serves only {DSPRITES_HDF5_NAME}; the builder "
-            f"asked for {url_or_urls!r}"
-        )
-
-    manager.download = download
-    try:
-        yield
-    finally:
-        manager.download = original
 
 
 def prepare_from_hdf5(
@@ -143,46 +115,20 @@ def prepare_from_hdf5(
         ValueError: ``verify_checksum`` is True and the file is not the
             official one.
     """
-    tfds = _tfds()
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise FileNotFoundError(f"no such HDF5 file: {path}")
-    builder = tfds.builder("dsprites", data_dir=data_dir)
-    if builder.is_prepared():
-        return Path(builder.data_dir)
-    if verify_checksum:
-        with tempfile.TemporaryDirectory() as manual_dir:
-            link = Path(manual_dir) / DSPRITES_HDF5_NAME
-            try:
-                link.symlink_to(path)
-            except OSError:
-                import shutil
-
-                shutil.copyfile(path, link)
-            config = tfds.download.DownloadConfig(
-                manual_dir=manual_dir, try_download_gcs=False
-            )
-            try:
-                builder.download_and_prepare(download_config=config)
-            except Exception as err:
-                if type(err).__name__ != "NonMatchingChecksumError":
-                    raise
-                raise ValueError(
-                    f"{path} is not the official dSprites file (its sha256 "
-                    f"differs from {DSPRITES_HDF5_SHA256}). For a subset or "
-                    "a simulated file call prepare_from_hdf5(path, data_dir, "
-                    "verify_checksum=False)."
-                ) from err
-    else:
-        config = tfds.download.DownloadConfig(try_download_gcs=False)
-        with _download_returns(path):
-            builder.download_and_prepare(download_config=config)
-    return Path(builder.data_dir)
+    return prepare_from_files(
+        "dsprites",
+        {DSPRITES_HDF5_NAME: path},
+        data_dir,
+        verify_checksum=verify_checksum,
+    )
 
 
 def _read_split(builder, batch_size: int):
     """Reads the train split as packed bits plus factor classes."""
-    tfds = _tfds()
+    tfds = tfds_module()
     num = builder.info.splits["train"].num_examples
     packed = np.empty((num, 64 * 64 // 8), np.uint8)
     factors = np.empty((num, len(_LABEL_KEYS)), np.int64)
@@ -242,7 +188,7 @@ class TfdsDSprites(ArrayGroundTruthData):
         verify_checksum: bool = True,
         batch_size: int = 4096,
     ):
-        tfds = _tfds()
+        tfds = tfds_module()
         if data_dir is not None:
             data_dir = os.path.expanduser(os.fspath(data_dir))
         if hdf5_path is not None:
