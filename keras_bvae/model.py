@@ -78,10 +78,15 @@ class BetaVAE(LatentInference, keras.Model):
             beta * M / N given (N the pixels per image).
         likelihood: str. ``"bernoulli"`` (binary images, logits) or
             ``"gaussian"`` (mean sigmoid(logits), fixed scale). Defaults to
-            "bernoulli".
+            "bernoulli", for grey and colour images alike: on intensities
+            in [0, 1] it is the cross-entropy loss that disentanglement_lib
+            uses for its colour data sets too (Locatello et al. 2019);
+            "gaussian" is the squared-error alternative.
         gaussian_scale: float. Scale of the Gaussian likelihood. Defaults to
             1/sqrt(2), which makes its loss the summed squared error.
-        image_shape: tuple. (H, W, C) of the images. Defaults to (64, 64, 1).
+        image_shape: tuple. (H, W, C) of the images; C is 1 or 3 (any C
+            works). The "burgess" network needs square sides 16 ... 256,
+            4 times a power of two. Defaults to (64, 64, 1).
         capacity: dict or CapacitySchedule. Shortcut for
             ``objective=AnnealedVAE(...)`` (``capacity_max``, ``num_steps``,
             ``gamma``). Defaults to None.

@@ -230,7 +230,7 @@ BAD_CONSTRUCTION = [
     (dict(beta=1.0, normalized_beta=0.1), "not both"),
     (dict(architecture="resnet"), "unknown architecture 'resnet'"),
     (dict(likelihood="poisson"), "unknown likelihood 'poisson'"),
-    (dict(image_shape=(60, 60, 1)), "divisible by 16"),
+    (dict(image_shape=(60, 60, 1)), "4 times a power of two"),
 ]
 
 

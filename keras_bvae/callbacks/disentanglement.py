@@ -19,9 +19,11 @@ import numpy as np
 
 from keras_bvae.datasets.base import GroundTruthData
 from keras_bvae.disentanglement import (
+    LABEL_FREE_METRICS,
     METRICS,
     PROTOCOLS,
     SCORE_KEYS,  # re-exported: each metric module owns its keys
+    UnlabelledDataError,
     as_ground_truth,
     evaluate,
 )
@@ -116,7 +118,11 @@ class DisentanglementCallback(keras.callbacks.Callback):
 
             data = get_data(data)
         try:
-            data = as_ground_truth(data)
+            data = as_ground_truth(
+                data, need_factors=not set(metrics) <= LABEL_FREE_METRICS
+            )
+        except UnlabelledDataError:
+            raise
         except ValueError as error:
             raise ValueError(
                 f"data must be a GroundTruthData or a data set name: {error}"

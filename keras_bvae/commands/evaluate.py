@@ -12,19 +12,14 @@ import os
 import sys
 import time
 
+from keras_bvae.commands.train import add_data_arguments
+
 DEFAULT_METRICS = ("beta_vae", "factor_vae", "mig", "dci", "sap")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="a .keras file or a model folder")
-    parser.add_argument(
-        "--data",
-        default="dsprites-sim",
-        help="dsprites-sim (default) or dsprites-tfds",
-    )
-    parser.add_argument(
-        "--data-dir", default=None, help="tfds data folder for dsprites-tfds"
-    )
+    add_data_arguments(parser, "dsprites-sim")
     parser.add_argument(
         "--metrics",
         default=",".join(DEFAULT_METRICS),
@@ -133,6 +128,15 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set)
     model = load(args.model)
     kwargs = {"data_dir": args.data_dir} if args.data_dir else {}
+    if args.image_size is not None:
+        kwargs["image_size"] = args.image_size
+    if args.channels is not None:
+        kwargs["channels"] = args.channels
+    if args.data.partition(":")[0] in datasets.DATA_PREFIXES:
+        # Images resized on reading: by default to the model's own shape.
+        height, _, channels = model.image_shape
+        kwargs.setdefault("image_size", height)
+        kwargs.setdefault("channels", channels)
     data = datasets.get_data(args.data, **kwargs)
     payload = {
         "model": args.model,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from keras_bvae.commands.train import add_data_arguments
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -58,9 +59,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--metrics",
-        nargs="+",
-        default=["beta_vae"],
-        help="metrics of the DisentanglementCallback (default: beta_vae)",
+        nargs="*",
+        default=None,
+        help="metrics of the DisentanglementCallback; none for no callback "
+        "(default: beta_vae, or none for data without factors such as "
+        "folder:PATH, which the udr column ranks)",
     )
     add("--protocol", default="quick", choices=["quick", "full"])
     add(
@@ -76,8 +79,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1024,
         help="held-out images for the final reconstruction loss and KL",
     )
-    add("--data", default=_DEFAULTS.data)
-    add("--data-dir", default=None)
+    add_data_arguments(parser, _DEFAULTS.data)
     add(
         "--architecture",
         default=_DEFAULTS.architecture,
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
         base = TrainConfig(
             data=args.data,
             data_dir=args.data_dir,
+            image_size=args.image_size,
+            channels=args.channels,
             architecture=args.architecture,
             likelihood=args.likelihood,
             batch_size=args.batch_size,

@@ -8,6 +8,51 @@ import dataclasses
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig
 
+# --data NAME: DATA_NAMES or the two "PREFIX:VALUE" forms. One string names
+# the data completely, so it is what config.json, the resume check and a
+# sweep's results.csv record (two folders never look alike); --data-dir
+# keeps its one meaning, the tfds data folder.
+DATA_HELP = (
+    "{names} (default: {default}); folder:PATH, the PNG/JPEG images under "
+    "PATH (subfolders too; no factors, so no supervised metrics); or "
+    "tfds:NAME, the 'image' feature of a prepared tfds data set"
+)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, default: str) -> None:
+    """--data, --data-dir, --image-size and --channels (train, sweep,
+    evaluate)."""
+    from keras_bvae.datasets import DATA_NAMES
+
+    add = parser.add_argument
+    add(
+        "--data",
+        default=default,
+        help=DATA_HELP.format(names=", ".join(DATA_NAMES), default=default),
+    )
+    add(
+        "--data-dir",
+        default=None,
+        help="tfds data folder, for data read through tfds",
+    )
+    add(
+        "--image-size",
+        type=int,
+        default=None,
+        help="side of the square images for folder:PATH (default 64) and "
+        "tfds:NAME (default: its own); the burgess network takes 16, 32, "
+        "64, 128 or 256",
+    )
+    add(
+        "--channels",
+        type=int,
+        default=None,
+        choices=[1, 3],
+        help="1 (grey) or 3 (colour) for folder:PATH (default 3) and "
+        "tfds:NAME (default: its own)",
+    )
+
+
 _DEFAULTS = TrainConfig()
 
 
@@ -20,12 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="folder for model.keras, history.csv and pictures "
         "(default: %(default)s)",
     )
-    add(
-        "--data",
-        default=_DEFAULTS.data,
-        help="dsprites-sim (procedural, default) or dsprites-tfds",
-    )
-    add("--data-dir", default=None, help="tfds data folder for dsprites-tfds")
+    add_data_arguments(parser, _DEFAULTS.data)
     add(
         "--architecture",
         default=_DEFAULTS.architecture,

@@ -24,11 +24,15 @@ of both. ``as_ground_truth`` adapts data objects that do not subclass
 from keras_bvae.disentanglement.beta_vae import beta_vae_score
 from keras_bvae.disentanglement.dci import dci
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
-from keras_bvae.disentanglement.ground_truth import as_ground_truth
+from keras_bvae.disentanglement.ground_truth import (
+    UnlabelledDataError,
+    as_ground_truth,
+)
 from keras_bvae.disentanglement.latent_factors import label_latents
 from keras_bvae.disentanglement.mig import mig
 from keras_bvae.disentanglement.modularity import modularity_explicitness
 from keras_bvae.disentanglement.protocols import (
+    LABEL_FREE_METRICS,
     METRICS,
     PROTOCOLS,
     SCORE_KEYS,
@@ -41,9 +45,11 @@ from keras_bvae.disentanglement.unsupervised import unsupervised_scores
 
 __all__ = [
     "label_latents",
+    "LABEL_FREE_METRICS",
     "METRICS",
     "PROTOCOLS",
     "SCORE_KEYS",
+    "UnlabelledDataError",
     "as_ground_truth",
     "beta_vae_score",
     "dci",

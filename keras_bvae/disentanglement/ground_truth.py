@@ -15,6 +15,10 @@ The metrics need five members of a data set (``factor_names``,
   ``np.random.RandomState``;
 
 and refuses anything else with an error that lists the missing members.
+Data without factors (unlabelled images: ``ImageFolder``, ``TfdsImages``)
+is refused with ``UnlabelledDataError``: every metric here compares codes
+with factor labels; unlabelled data is ranked with the label-free UDR
+(``keras_bvae.disentanglement.udr``) instead.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from keras_bvae.datasets.base import (
     check_keep_per_row,
 )
 
-__all__ = ["DataLike", "as_ground_truth"]
+__all__ = ["DataLike", "UnlabelledDataError", "as_ground_truth"]
 
 # A GroundTruthData, an object with its members, or a disentanglement_lib
 # data object: anything ``as_ground_truth`` accepts.
@@ -49,6 +53,23 @@ _THEIRS = (
     "sample_factors",
     "sample_observations_from_factors",
 )
+
+
+class UnlabelledDataError(ValueError):
+    """The data has no ground-truth factors, so no metric can score it."""
+
+
+def _unlabelled_message(data) -> str:
+    return (
+        f"{type(data).__name__} has no ground-truth factors (unlabelled "
+        "images), and the supervised disentanglement metrics (beta_vae, "
+        "factor_vae, mig, dci, sap, modularity) compare the codes with "
+        "factor labels. Unlabelled data is scored by the label-free "
+        "'unsupervised' metric and ranked by UDR "
+        "(keras_bvae.disentanglement.udr; keras-bvae sweep adds a udr "
+        "column over seeds); or give the images labels "
+        "(ImageFolder(labels=True): the subfolder as a factor)"
+    )
 
 
 def _missing(obj, names) -> list[str]:
@@ -168,7 +189,9 @@ class _RandomStateData(_Adapted):
         )
 
 
-def as_ground_truth(data: DataLike) -> GroundTruthData:
+def as_ground_truth(
+    data: DataLike, need_factors: bool = True
+) -> GroundTruthData:
     """The data set as a ``GroundTruthData``, adapting other interfaces.
 
     Every metric and ``evaluate`` call this first, so a plain class with the
@@ -192,12 +215,15 @@ def as_ground_truth(data: DataLike) -> GroundTruthData:
             ``sample_observations_from_factors(factors, random_state)``,
             called with a ``np.random.RandomState`` (factor names
             ``factor_0``... unless it has ``factor_names``).
+        need_factors: bool. Refuse data without factors. False for
+            label-free scores, which only sample images. Defaults to True.
 
     Returns:
         ``data`` itself if it is a ``GroundTruthData``, else an adapter that
         delegates every call to it and checks the factors it returns.
 
     Raises:
+        UnlabelledDataError: ``data`` has no factors (a ValueError).
         ValueError: ``data`` fits neither interface; the message names the
             members it lacks for each.
 
@@ -218,8 +244,12 @@ def as_ground_truth(data: DataLike) -> GroundTruthData:
     ```
     """
     if isinstance(data, GroundTruthData):
+        if need_factors and data.num_factors == 0:
+            raise UnlabelledDataError(_unlabelled_message(data))
         return data
     ours = _missing(data, _OURS)
+    if need_factors and not ours and not len(data.factor_sizes):
+        raise UnlabelledDataError(_unlabelled_message(data))
     if not ours:
         return _DuckTypedData(data)
     theirs = _missing(data, _THEIRS)

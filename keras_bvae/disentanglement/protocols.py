@@ -55,6 +55,9 @@ PROTOCOLS: dict[str, dict[str, dict[str, Any]]] = {
     for protocol in ("full", "quick")
 }
 
+# Metrics that use no factor labels, so score unlabelled images too.
+LABEL_FREE_METRICS = frozenset({"unsupervised"})
+
 # metric name -> the scalar scores of its result dict, e.g. ("mig",).
 SCORE_KEYS: dict[str, tuple[str, ...]] = {
     name: module.SCORE_KEYS for name, module in _MODULES.items()
@@ -99,7 +102,9 @@ def evaluate(
         seed, (int, np.integer)
     ):
         raise ValueError(f"seed must be an integer; got {seed!r}")
-    data = as_ground_truth(data)
+    data = as_ground_truth(
+        data, need_factors=not set(names) <= LABEL_FREE_METRICS
+    )
     shared = {k: v for k, v in overrides.items() if k not in METRICS}
     results = {}
     for m in names:

@@ -107,7 +107,7 @@ def unsupervised_scores(
     Args:
         data: GroundTruthData, or any object ``as_ground_truth`` adapts
             (the five interface members, or disentanglement_lib's). Only
-            used to sample images.
+            used to sample images, so unlabelled images (no factors) work.
         representation_fn: callable. numpy images (n, ...) -> codes (n, D).
         seed: int, Generator or None. Source of all randomness. Defaults to 0.
         num_train: int. Number of samples; at least 2. Defaults to 10000.
@@ -129,7 +129,7 @@ def unsupervised_scores(
     scores["gaussian_total_correlation"]
     ```
     """
-    data = as_ground_truth(data)
+    data = as_ground_truth(data, need_factors=False)
     num_train = _utils.check_count("num_train", num_train, minimum=2)
     num_bins = _utils.check_count("num_bins", num_bins)
     encode_batch_size = _utils.check_count(

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 import keras
 
+from keras_bvae.datasets import check_data_name
 from keras_bvae.distributions import LIKELIHOODS
 from keras_bvae.model import BetaVAE
-from keras_bvae.networks import ARCHITECTURES
+from keras_bvae.networks import ARCHITECTURES, burgess_depth
 from keras_bvae.objectives import (
     OBJECTIVES,
     AnnealedVAE,
@@ -27,6 +28,7 @@ __all__ = [
     "TrainConfig",
     "build_model",
     "build_objective",
+    "load_data",
 ]
 
 # Settings that may differ between an interrupted run and its resumption.
@@ -49,8 +51,16 @@ class TrainConfig:
         objective: str or None. A name in ``keras_bvae.objectives.
             OBJECTIVES``; None picks "annealed_vae" when ``capacity_max``
             is set and "beta_vae" otherwise.
-        data: str. Data name for ``keras_bvae.datasets.get_data``.
-        data_dir: str or None. tfds data folder for "dsprites-tfds".
+        data: str. Data name for ``keras_bvae.datasets.get_data``: a
+            name in ``DATA_NAMES``, "folder:PATH" (a folder of PNG/JPEG
+            images) or "tfds:NAME" (a tfds image data set).
+        data_dir: str or None. tfds data folder for data read by tfds.
+        image_size: int or None. Side of the square images for
+            "folder:PATH" (default 64) and "tfds:NAME" (default: its own);
+            refused for data with fixed images. The "burgess" network
+            takes 16, 32, 64, 128 or 256.
+        channels: int or None. 1 or 3, for "folder:PATH" (default 3) and
+            "tfds:NAME" (default: its own); refused for fixed images.
         architecture: str. "burgess" or "higgins".
         latent_dim: int. Latent size M.
         beta: float or None. KL weight of "beta_vae" (None with
@@ -74,6 +84,8 @@ class TrainConfig:
     objective: str | None = None
     data: str = "dsprites-sim"
     data_dir: str | None = None
+    image_size: int | None = None
+    channels: int | None = None
     architecture: str = "burgess"
     latent_dim: int = 10
     beta: float | None = 4.0
@@ -102,6 +114,13 @@ class TrainConfig:
         ):
             check_int(name, getattr(self, name), minimum=1)
         check_int("seed", self.seed, minimum=0)
+        if self.image_size is not None:
+            check_int("image_size", self.image_size, minimum=1)
+        if self.channels is not None and (
+            isinstance(self.channels, bool) or self.channels not in (1, 3)
+        ):
+            raise ValueError(f"channels must be 1 or 3; got {self.channels!r}")
+        check_data_name(self.data, self.image_size, self.channels)
         if self.objective is not None and self.objective not in OBJECTIVES:
             raise ValueError(
                 f"unknown objective {self.objective!r}; choose one of "
@@ -112,6 +131,8 @@ class TrainConfig:
                 f"unknown architecture {self.architecture!r}; choose one of "
                 f"{sorted(ARCHITECTURES)}"
             )
+        if self.architecture == "burgess" and self.image_size is not None:
+            burgess_depth((self.image_size, self.image_size, 1))
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {self.likelihood!r}; choose one of "
@@ -155,6 +176,18 @@ class TrainConfig:
         if self.objective is not None:
             return self.objective
         return "beta_vae" if self.capacity_max is None else "annealed_vae"
+
+
+def load_data(config: TrainConfig):
+    """The data a config names: ``get_data`` with its data options."""
+    from keras_bvae.datasets import get_data
+
+    return get_data(
+        config.data,
+        data_dir=config.data_dir,
+        image_size=config.image_size,
+        channels=config.channels,
+    )
 
 
 def build_objective(config: TrainConfig) -> Objective:

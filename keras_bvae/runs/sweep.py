@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 
-from keras_bvae.datasets import get_data
 from keras_bvae.files import write_text
 from keras_bvae.objectives import beta_from_normalized, normalized_beta
 from keras_bvae.validation import check_int, check_number
@@ -70,6 +69,8 @@ BASE_COLUMNS = (
     "batch_size",
     "architecture",
     "data",
+    "image_size",
+    "channels",
     "protocol",
     "metric_settings",
     "reconstruction_loss",
@@ -255,7 +256,7 @@ def run_sweep(
     output_dir: str,
     base_config=None,
     data: Any = None,
-    metrics: Sequence[str] = ("beta_vae",),
+    metrics: Sequence[str] | None = None,
     protocol: str = "quick",
     metric_settings: dict | None = None,
     metric_seed: int = 0,
@@ -275,8 +276,12 @@ def run_sweep(
             (steps, batch size, architecture, data, ...); latent_dim, beta
             and seed come from each RunSpec. Defaults to ``TrainConfig()``.
         data: GroundTruthData or None. Training and scoring data; defaults
-            to ``get_data(base_config.data)``.
-        metrics: metric names for ``DisentanglementCallback``.
+            to ``get_data(base_config.data)`` with the config's data
+            options (``keras_bvae.runs.config.load_data``).
+        metrics: metric names for ``DisentanglementCallback``; () for
+            none (no callback). Defaults to ("beta_vae",), or () for data
+            without factors (unlabelled images), which only the label-free
+            metrics ("unsupervised") and the ``udr`` column can score.
         protocol: str. Metric protocol, "quick" or "full".
         metric_settings: dict or None. Protocol overrides (``settings`` of
             the callback).
@@ -303,6 +308,11 @@ def run_sweep(
     from keras_bvae.callbacks import DisentanglementCallback
     from keras_bvae.callbacks.backup import NonFiniteLossError
     from keras_bvae.callbacks.disentanglement import flat_scores
+    from keras_bvae.disentanglement import (
+        LABEL_FREE_METRICS,
+        as_ground_truth,
+    )
+    from keras_bvae.runs.config import load_data
     from keras_bvae.runs.training import TrainConfig, train
 
     grid = list(grid)
@@ -313,7 +323,16 @@ def run_sweep(
     if isinstance(eval_images, bool) or int(eval_images) < 1:
         raise ValueError(f"eval_images must be >= 1; got {eval_images!r}")
     if data is None:
-        data = get_data(base_config.data, data_dir=base_config.data_dir)
+        data = load_data(base_config)
+    if metrics is None:
+        metrics = ("beta_vae",) if len(data.factor_sizes) else ()
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    metrics = tuple(metrics)
+    if metrics:
+        as_ground_truth(
+            data, need_factors=not set(metrics) <= LABEL_FREE_METRICS
+        )
     os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, RESULTS_NAME)
     rows = read_results(path)
@@ -325,6 +344,8 @@ def run_sweep(
         "batch_size": base_config.batch_size,
         "architecture": base_config.architecture,
         "data": base_config.data,
+        "image_size": base_config.image_size,
+        "channels": base_config.channels,
         "protocol": protocol,
         "metric_settings": json.dumps(metric_settings or {}, sort_keys=True),
     }
@@ -380,15 +401,17 @@ def run_sweep(
             beta=spec.beta,
             normalized_beta=spec.normalized_beta,
         )
-        callback = DisentanglementCallback(
-            data,
-            metrics=metrics,
-            protocol=protocol,
-            every_n_epochs=base_config.epochs,
-            seed=metric_seed,
-            settings=metric_settings,
-            verbose=0,
-        )
+        callback = None
+        if metrics:
+            callback = DisentanglementCallback(
+                data,
+                metrics=metrics,
+                protocol=protocol,
+                every_n_epochs=base_config.epochs,
+                seed=metric_seed,
+                settings=metric_settings,
+                verbose=0,
+            )
         ids = {
             "run_id": spec.run_id,
             "latent_dim": spec.latent_dim,
@@ -400,7 +423,10 @@ def run_sweep(
         }
         try:
             model, history = train(
-                config, callbacks=[callback], verbose=fit_verbose, data=data
+                config,
+                callbacks=[callback] if callback else [],
+                verbose=fit_verbose,
+                data=data,
             )
         except NonFiniteLossError as error:
             message = " ".join(str(error).split())
@@ -415,7 +441,9 @@ def run_sweep(
                 )
             continue
         eval_started = time.time()
-        if callback.results:
+        if callback is None:
+            results = {}
+        elif callback.results:
             results = callback.results[max(callback.results)]
         else:
             # Resumed from a backup made after the last step (killed while

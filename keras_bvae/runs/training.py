@@ -49,7 +49,6 @@ from keras_bvae.callbacks.backup import (
     TrainingBackup,
     weights_are_finite,
 )
-from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset, observation_shape_of
 from keras_bvae.files import write_atomic, write_json
 from keras_bvae.model import BetaVAE
@@ -62,6 +61,7 @@ from keras_bvae.runs.config import (
     RESUMABLE_CHANGES,
     TrainConfig,
     build_model,
+    load_data,
 )
 from keras_bvae.runs.history import (
     HistoryCSV,
@@ -148,8 +148,9 @@ def train(
             scores they add to the logs (``DisentanglementCallback``) reach
             history.csv.
         verbose: Keras ``fit`` verbosity.
-        data: a ``GroundTruthData`` or an image array (n, H, W, C) to train
-            on instead of ``get_data(config.data)``.
+        data: a ``GroundTruthData`` (an ``ImageFolder`` too) or an image
+            array (n, H, W, C) to train on instead of
+            ``get_data(config.data)``.
         fresh: bool. Delete an existing backup and start over instead of
             resuming. Defaults to False.
         strategy: a ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy``)
@@ -172,7 +173,7 @@ def train(
     """
     os.makedirs(config.output_dir, exist_ok=True)
     if data is None:
-        data = get_data(config.data, data_dir=config.data_dir)
+        data = load_data(config)
     image_shape = observation_shape_of(data)
 
     spe = config.steps_per_epoch

@@ -8,6 +8,8 @@ import pytest
 from support import Squares
 
 from keras_bvae.cli import main
+from keras_bvae.datasets import ImageSet
+from keras_bvae.disentanglement import UnlabelledDataError
 from keras_bvae.runs import sweep, sweep_plots, training
 from keras_bvae.runs.training import TrainConfig
 
@@ -330,3 +332,27 @@ def test_udr_scores_the_seeds_of_each_grid_point(tmp_path):
         assert 0.0 <= by_id[spec.run_id]["udr"] <= 1.0
     assert by_id[single[0].run_id]["udr"] is None  # no sibling seed
     assert sweep.read_results(str(tmp_path))[0]["udr"] == rows[0]["udr"]
+
+
+def test_unlabelled_images_sweep_with_udr_and_no_metrics(tmp_path):
+    rng = np.random.default_rng(0)
+    images = (rng.random((16, 16, 16, 3)) * 255).astype(np.uint8)
+    data = ImageSet(images)
+    grid = sweep.make_grid([2], betas=[4.0], seeds=[0, 1])
+    with pytest.raises(UnlabelledDataError, match="udr"):
+        sweep.run_sweep(
+            grid, str(tmp_path), base_config=TINY, data=data, metrics=["mig"]
+        )
+    rows = sweep.run_sweep(
+        grid,
+        str(tmp_path),
+        base_config=TINY,
+        data=data,
+        eval_images=32,
+        verbose=0,
+    )
+    assert [row["status"] for row in rows] == ["ok", "ok"]
+    assert all(0.0 <= row["udr"] <= 1.0 for row in rows)
+    assert not any(key.startswith(("beta_vae", "mig")) for key in rows[0])
+    paths = sweep_plots.plot_sweep(str(tmp_path))
+    assert any("score_vs_beta_udr" in path for path in paths)
