@@ -23,12 +23,23 @@ __all__ = [
     "plot_nmi_heatmap",
     "traversal_frames",
     "save_traversal_gif",
+    "show_image",
     "save_figure",
     "new_axes",
     "new_figure",
     "image_grid",
 ]
 
+
+
+def show_image(ax, image) -> None:
+    """Draws an (H, W, C) image in [0, 1]: in colour when C is 3, in grey
+    otherwise (channels averaged)."""
+    image = np.clip(np.asarray(image, np.float32), 0.0, 1.0)
+    if image.shape[-1] == 3:
+        ax.imshow(image)
+    else:
+        ax.imshow(image.mean(-1), cmap="gray", vmin=0, vmax=1)
 
 def image_grid(images: np.ndarray, pad: int = 2) -> np.ndarray:
     """Tiles (rows, cols, H, W, C) images into one (R, C) grey image."""
@@ -99,7 +110,7 @@ def plot_traversals(
     for r in range(rows):
         for c in range(cols):
             ax = axes[r, c]
-            ax.imshow(traversals[r, c].mean(-1), cmap="gray", vmin=0, vmax=1)
+            show_image(ax, traversals[r, c])
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
@@ -235,7 +246,7 @@ def traversal_frames(
             if i >= rows:
                 ax.set_axis_off()
                 continue
-            ax.imshow(traversals[i, t].mean(-1), cmap="gray", vmin=0, vmax=1)
+            show_image(ax, traversals[i, t])
             label = (
                 f"z{dims[i]}"
                 if row_labels is None
@@ -316,7 +327,7 @@ def plot_reconstructions(
     for i in range(count):
         for row, batch in enumerate((images, reconstructions)):
             ax = axes[row, i]
-            ax.imshow(batch[i].mean(-1), cmap="gray", vmin=0, vmax=1)
+            show_image(ax, batch[i])
             ax.set_xticks([])
             ax.set_yticks([])
     axes[0, 0].set_ylabel("input", fontsize=8)

@@ -88,3 +88,12 @@ def test_traversal_gif_loops_over_the_values(blob_images, tmp_path):
     frames = traversal_frames(traversals, columns=2)
     assert len(frames) == 6 and frames[0].dtype == np.uint8
     assert not np.array_equal(frames[0], frames[3])
+
+
+def test_colour_images_are_drawn_in_colour(tmp_path):
+    red = np.zeros((2, 8, 8, 3), np.float32)
+    red[..., 0] = 1.0
+    figure = plot_reconstructions(red, red)
+    picture = imread(save_figure(figure, str(tmp_path / "r.png")))
+    reddish = (picture[..., 0] > 0.9) & (picture[..., 1] < 0.1)
+    assert reddish.sum() > 100

@@ -131,3 +131,30 @@ def test_config_keeps_the_image_options_for_resume(tmp_path):
     with pytest.raises(ValueError, match="4 times a power of two"):
         TrainConfig(data="folder:x", image_size=100)
     TrainConfig(data="folder:x", image_size=100, architecture="higgins")
+
+
+def test_colour_dsprites_trains_exports_and_scores(tmp_path, capsys):
+    out = tmp_path / "colour"
+    args = ["train", "--data", "dsprites-color-sim", "--out", str(out)]
+    args += ["--architecture", "higgins", "--latent-dim", "3"]
+    args += ["--epochs", "1", "--steps-per-epoch", "3", "--verbose", "0"]
+    assert cli.main(args) == 0
+    model = load(str(out / "model.keras"))
+    assert model.image_shape == (64, 64, 3)
+    assert cli.main(["export", str(out / "model.keras")]) == 0
+    assert tf.saved_model.load(str(out / "savedmodel")).signatures["encode"]
+    code = cli.main(
+        [
+            "evaluate",
+            str(out / "model.keras"),
+            "--data",
+            "dsprites-color-sim",
+            "--metrics",
+            "mig",
+            "--protocol",
+            "quick",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    scores = json.loads((out / "metrics.json").read_text())
+    assert 0.0 <= scores["scores"]["mig"]["mig"] <= 1.0
