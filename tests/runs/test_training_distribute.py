@@ -72,6 +72,104 @@ CHILD = textwrap.dedent(
         )
     ]
 
+    # The family's batch regularisers on the global batch: fixed inputs
+    # split over the replicas give the single-device terms and gradients.
+    from keras_bvae.objectives import (
+        BetaTCVAE, DIPVAEI, DIPVAEII, FactorVAE, ObjectiveInputs,
+    )
+    rng = np.random.default_rng(0)
+    fixed = [rng.normal(size=(8, 3)).astype(np.float32) for _ in range(3)]
+
+    def regulariser_terms(objective, mean, logvar, z):
+        inputs = ObjectiveInputs(
+            images=tf.zeros((tf.shape(mean)[0], 4, 4, 1)), mean=mean,
+            logvar=logvar, z=z, distortion=tf.constant(0.0),
+            rate=tf.constant(0.0), kl_per_dim=tf.zeros(3),
+            step=tf.constant(0, tf.int64), training=True,
+        )
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape() as tape:
+            tape.watch([mean, logvar, z])
+            terms = objective.loss_terms(inputs)
+            loss = terms["loss"] / replicas
+        grads = tape.gradient(
+            loss, [mean, logvar, z], unconnected_gradients="zero"
+        )
+        return terms, grads
+
+    def gathered(value):
+        local = mirrored.experimental_local_results(value)
+        return np.concatenate([x.numpy() for x in local])
+
+    out["regularisers"] = {{}}
+    for make in [
+        BetaTCVAE,
+        lambda: FactorVAE(discriminator_layers=2, discriminator_units=8),
+        DIPVAEI,
+        DIPVAEII,
+    ]:
+        with mirrored.scope():
+            objective = make()
+            objective.configure(3, 16)
+        single, single_grads = regulariser_terms(
+            objective, *[tf.constant(a) for a in fixed]
+        )
+        split = mirrored.experimental_distribute_dataset(
+            tf.data.Dataset.from_tensors(tuple(fixed))
+        )
+        results = mirrored.run(
+            lambda a, b, c: regulariser_terms(objective, a, b, c),
+            args=next(iter(split)),
+        )
+        terms, grads = results
+        name = type(objective).__name__
+        out["regularisers"][name] = {{
+            "single": {{
+                k: float(v) for k, v in single.items() if k != "loss"
+                and not k.startswith("discriminator")
+            }},
+            "replicas": {{
+                k: [float(x) for x in mirrored.experimental_local_results(v)]
+                for k, v in terms.items() if k != "loss"
+                and not k.startswith("discriminator")
+            }},
+            "grad_gap": max(
+                float(np.max(np.abs(gathered(g) - s.numpy())))
+                / (float(np.max(np.abs(s.numpy()))) + 1e-12)
+                for g, s in zip(grads, single_grads)
+            ),
+        }}
+
+    # Training each objective under the strategy: losses as on one device.
+    for name, settings in [
+        ("beta_tcvae", {{}}),
+        # gamma 1: each replica's own noise moves the untrained
+        # discriminator's TC estimate, and gamma scales that gap.
+        ("factor_vae", {{
+            "discriminator_layers": 2, "discriminator_units": 8, "gamma": 1.0,
+        }}),
+        ("dip_vae_i", {{}}),
+        ("dip_vae_ii", {{}}),
+    ]:
+        from keras_bvae.objectives import OBJECTIVES
+
+        def objective_losses(strategy):
+            with strategy.scope():
+                keras.utils.set_random_seed(0)
+                model = BetaVAE(
+                    latent_dim=2, image_shape=(16, 16, 1), seed=0,
+                    objective=OBJECTIVES[name](**settings),
+                )
+                model.compile(optimizer=keras.optimizers.SGD(1e-4))
+            data = tf.data.Dataset.from_tensors(images).repeat()
+            history = model.fit(data, epochs=3, steps_per_epoch=1, verbose=0)
+            return history.history["loss"]
+
+        out["objective_" + name] = [
+            objective_losses(tf.distribute.get_strategy()),
+            objective_losses(mirrored),
+        ]
+
     # The package's training run, with its backups, under the strategy.
     config = TrainConfig(
         output_dir=sys.argv[1], latent_dim=2, batch_size=8, epochs=2,
@@ -141,3 +239,25 @@ def test_train_runs_under_mirrored_strategy(result):
     run = result["folder"] / "run"
     assert (run / "model.keras").exists()
     assert not (run / "backup").exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["BetaTCVAE", "FactorVAE", "DIPVAEI", "DIPVAEII"]
+)
+def test_regularisers_see_the_global_batch(result, name):
+    found = result["regularisers"][name]
+    for term, value in found["single"].items():
+        # Every replica computes the whole batch's value.
+        np.testing.assert_allclose(
+            found["replicas"][term], [value, value], rtol=1e-5, atol=1e-6
+        )
+    # The gradient reaching each replica's rows is the single-device one.
+    assert found["grad_gap"] < 1e-4, found["grad_gap"]
+
+
+@pytest.mark.parametrize(
+    "name", ["beta_tcvae", "factor_vae", "dip_vae_i", "dip_vae_ii"]
+)
+def test_family_losses_match_single_device(result, name):
+    pair = result["objective_" + name]
+    assert relative_gap(pair).max() < TOLERANCE, pair
