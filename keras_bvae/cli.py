@@ -116,6 +116,11 @@ COMMANDS = {
         "keras_bvae.commands.sweep",
         "train a beta x latent size x seed grid; resumable CSV and figures",
     ),
+    "compare": (
+        "keras_bvae.commands.compare",
+        "train and score every objective of the beta-VAE family side by "
+        "side; resumable CSV, table and figure",
+    ),
 }
 
 

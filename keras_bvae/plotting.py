@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 def show_image(ax, image) -> None:
     """Draws an (H, W, C) image in [0, 1]: in colour when C is 3, in grey
     otherwise (channels averaged)."""
@@ -40,6 +39,7 @@ def show_image(ax, image) -> None:
         ax.imshow(image)
     else:
         ax.imshow(image.mean(-1), cmap="gray", vmin=0, vmax=1)
+
 
 def image_grid(images: np.ndarray, pad: int = 2) -> np.ndarray:
     """Tiles (rows, cols, H, W, C) images into one (R, C) grey image."""

@@ -16,6 +16,7 @@ import argparse
 import json
 
 from keras_bvae.commands.train import add_data_arguments
+from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -43,6 +44,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         default=[],
         help="raw betas (e.g. 1 for the plain-VAE points)",
+    )
+    add(
+        "--objective",
+        default="beta_vae",
+        choices=sorted(OBJECTIVES),
+        help="the objective swept (default: beta_vae, over --betas / "
+        "--normalized-betas); another objective sweeps --values of its "
+        "hyperparameter (beta_tcvae beta, annealed_vae capacity_max, "
+        "factor_vae gamma, dip_vae_i/ii lambda_od)",
+    )
+    add(
+        "--values",
+        type=float,
+        nargs="*",
+        default=[],
+        help="settings of the objective's hyperparameter (objectives other "
+        "than beta_vae)",
     )
     add("--seeds", type=int, nargs="+", default=[0])
     add(
@@ -138,7 +156,12 @@ def run(args: argparse.Namespace) -> int:
                     f"--metric-settings is not JSON: {error}"
                 ) from None
         grid = sweep.make_grid(
-            args.latent_dims, args.normalized_betas, args.betas, args.seeds
+            args.latent_dims,
+            args.normalized_betas,
+            args.betas,
+            args.seeds,
+            objective=args.objective,
+            values=args.values,
         )
         base = TrainConfig(
             data=args.data,
@@ -167,6 +190,13 @@ def run(args: argparse.Namespace) -> int:
             fit_verbose=2 if args.verbose == 2 else 0,
             udr=not args.no_udr,
         )
-    paths = sweep_plots.plot_sweep(args.output_dir)
+    rows = sweep.read_results(args.output_dir)
+    if any((r.get("objective") or "beta_vae") != "beta_vae" for r in rows):
+        # The beta figures need betas: other objectives get the comparison.
+        from keras_bvae.runs.compare import write_comparison
+
+        paths = write_comparison(rows, args.output_dir)
+    else:
+        paths = sweep_plots.plot_sweep(args.output_dir)
     print("wrote " + ", ".join(paths))
     return 0

@@ -41,7 +41,11 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.files import write_text
-from keras_bvae.objectives import beta_from_normalized, normalized_beta
+from keras_bvae.objectives import (
+    OBJECTIVES,
+    beta_from_normalized,
+    normalized_beta,
+)
 from keras_bvae.validation import check_int, check_number
 
 __all__ = [
@@ -52,6 +56,7 @@ __all__ = [
     "summarize",
     "add_udr",
     "RESULTS_NAME",
+    "write_results",
 ]
 
 RESULTS_NAME = "results.csv"
@@ -60,6 +65,9 @@ RESULTS_NAME = "results.csv"
 BASE_COLUMNS = (
     "run_id",
     "status",
+    "objective",
+    "hyperparameter",
+    "value",
     "latent_dim",
     "seed",
     "beta",
@@ -80,6 +88,7 @@ BASE_COLUMNS = (
     "train_seconds",
     "eval_seconds",
     "finished_utc",
+    "factor_latents",
 )
 
 
@@ -89,21 +98,46 @@ def _number_text(value: float) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
-    """One grid point: a latent size, a beta (raw or normalised), a seed.
+    """One grid point: an objective and its setting, a latent size, a seed.
 
     Args:
         latent_dim: int. Latent size M.
         seed: int. Seed of the run (weights, data order, noise).
-        beta: float or None. Raw KL weight.
-        normalized_beta: float or None. beta * M / N; give this or beta.
+        beta: float or None. Raw KL weight ("beta_vae").
+        normalized_beta: float or None. beta * M / N; give this or beta
+            ("beta_vae").
+        objective: str. A name in ``keras_bvae.objectives.OBJECTIVES``.
+            Defaults to "beta_vae".
+        value: float or None. The objective's ``hyperparameter`` (e.g.
+            FactorVAE's gamma), for objectives other than "beta_vae".
     """
 
     latent_dim: int
     seed: int = 0
     beta: float | None = None
     normalized_beta: float | None = None
+    objective: str = "beta_vae"
+    value: float | None = None
 
     def __post_init__(self):
+        check_int("latent_dim", self.latent_dim, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+        if self.objective != "beta_vae":
+            if self.objective not in OBJECTIVES:
+                raise ValueError(
+                    f"unknown objective {self.objective!r}; choose one of "
+                    f"{sorted(OBJECTIVES)}"
+                )
+            if self.value is None or self.beta is not None:
+                raise ValueError(
+                    f"a {self.objective} run takes value= (its "
+                    f"{self.hyperparameter}), not beta; got value="
+                    f"{self.value!r}, beta={self.beta!r}"
+                )
+            check_number(self.hyperparameter, self.value, minimum=0.0)
+            return
+        if self.value is not None:
+            raise ValueError("a beta_vae run takes beta or normalized_beta")
         if (self.beta is None) == (self.normalized_beta is None):
             raise ValueError(
                 "give exactly one of beta and normalized_beta; got beta="
@@ -111,29 +145,61 @@ class RunSpec:
             )
         value = self.beta if self.beta is not None else self.normalized_beta
         check_number("beta", value, minimum=0.0)
-        check_int("latent_dim", self.latent_dim, minimum=1)
-        check_int("seed", self.seed, minimum=0)
+
+    @property
+    def hyperparameter(self) -> str:
+        """The setting the grid varies (``Objective.hyperparameter``)."""
+        return OBJECTIVES[self.objective].hyperparameter
+
+    @property
+    def setting(self) -> dict[str, float]:
+        """This run's TrainConfig fields for its objective."""
+        if self.objective == "beta_vae":
+            return {"beta": self.beta, "normalized_beta": self.normalized_beta}
+        return {"beta": None, self.hyperparameter: float(self.value)}
 
     @property
     def run_id(self) -> str:
-        """A name unique in the grid: ``m10_nb0.01_s0`` or ``m10_b1_s0``."""
+        """A name unique in the grid: ``m10_nb0.01_s0``, ``m10_b1_s0`` or,
+        for other objectives, ``factor_vae_gamma10_m10_s0``."""
+        if self.objective != "beta_vae":
+            return (
+                f"{self.objective}_{self.hyperparameter}"
+                f"{_number_text(self.value)}_m{self.latent_dim}_s{self.seed}"
+            )
         if self.beta is not None:
             tag = f"b{_number_text(self.beta)}"
         else:
             tag = f"nb{_number_text(self.normalized_beta)}"
         return f"m{self.latent_dim}_{tag}_s{self.seed}"
 
-    def raw_beta(self, input_size: int) -> float:
+    def raw_beta(self, input_size: int) -> float | None:
+        if self.objective != "beta_vae":
+            return None
         if self.beta is not None:
             return float(self.beta)
         return beta_from_normalized(
             self.normalized_beta, self.latent_dim, input_size
         )
 
-    def norm_beta(self, input_size: int) -> float:
+    def norm_beta(self, input_size: int) -> float | None:
+        if self.objective != "beta_vae":
+            return None
         if self.normalized_beta is not None:
             return float(self.normalized_beta)
         return normalized_beta(self.beta, self.latent_dim, input_size)
+
+    def describe(self, input_size: int) -> str:
+        """The setting in words, for progress lines."""
+        if self.objective != "beta_vae":
+            return (
+                f"{self.objective}, {self.hyperparameter}="
+                f"{_number_text(self.value)}"
+            )
+        return (
+            f"beta={self.raw_beta(input_size):.4g}, normalised "
+            f"{self.norm_beta(input_size):.4g}"
+        )
 
 
 def make_grid(
@@ -141,8 +207,12 @@ def make_grid(
     normalized_betas: Iterable[float] = (),
     betas: Iterable[float] = (),
     seeds: Iterable[int] = (0,),
+    objective: str = "beta_vae",
+    values: Iterable[float] = (),
 ) -> list[RunSpec]:
-    """The grid latent size x (normalised betas, then raw betas) x seed.
+    """The grid latent size x (normalised betas, then raw betas) x seed,
+    or, for another objective, latent size x ``values`` of its
+    hyperparameter x seed.
 
     Ordered seed-major, so that a sweep stopped early has covered the whole
     beta x latent grid for the first seeds.
@@ -151,8 +221,21 @@ def make_grid(
         ValueError: an empty grid, or a bad value (named in the message).
     """
     latent_dims, seeds = list(latent_dims), list(seeds)
-    values = [("normalized_beta", float(v)) for v in normalized_betas]
-    values += [("beta", float(v)) for v in betas]
+    if objective != "beta_vae":
+        if list(normalized_betas) or list(betas):
+            raise ValueError(
+                f"betas are the beta_vae grid; give {objective}'s settings "
+                "as values"
+            )
+        settings = [("value", float(v)) for v in values]
+        extra = {"objective": objective}
+    else:
+        if list(values):
+            raise ValueError("the beta_vae grid takes betas, not values")
+        settings = [("normalized_beta", float(v)) for v in normalized_betas]
+        settings += [("beta", float(v)) for v in betas]
+        extra = {}
+    values = settings
     if not latent_dims or not seeds or not values:
         raise ValueError(
             "the grid is empty: give at least one latent size, one seed and "
@@ -160,7 +243,7 @@ def make_grid(
             f"betas={[v for _, v in values]})"
         )
     grid = [
-        RunSpec(latent_dim=int(m), seed=int(s), **{kind: value})
+        RunSpec(latent_dim=int(m), seed=int(s), **{kind: value}, **extra)
         for s in seeds
         for m in latent_dims
         for kind, value in values
@@ -197,8 +280,8 @@ def _parse(text: str):
     return text
 
 
-def _write_rows_atomic(path: str, rows: Sequence[dict]) -> None:
-    """Rewrites the whole CSV atomically (``keras_bvae.files``)."""
+def write_results(path: str, rows: Sequence[dict]) -> None:
+    """Rewrites the whole results CSV atomically (``keras_bvae.files``)."""
     columns = list(BASE_COLUMNS)
     for row in rows:
         columns += [k for k in row if k not in columns]
@@ -386,9 +469,8 @@ def run_sweep(
                 else "?"
             )
             print(
-                f"[sweep] run {i}/{len(todo)} {spec.run_id} (beta="
-                f"{spec.raw_beta(input_size):.4g}, normalised "
-                f"{spec.norm_beta(input_size):.4g}): elapsed "
+                f"[sweep] run {i}/{len(todo)} {spec.run_id} ("
+                f"{spec.describe(input_size)}): elapsed "
                 f"{_clock(time.time() - started)}, ETA {eta}",
                 flush=True,
             )
@@ -398,8 +480,8 @@ def run_sweep(
             output_dir=os.path.join(output_dir, "runs", spec.run_id),
             latent_dim=spec.latent_dim,
             seed=spec.seed,
-            beta=spec.beta,
-            normalized_beta=spec.normalized_beta,
+            objective=spec.objective,
+            **spec.setting,
         )
         callback = None
         if metrics:
@@ -414,11 +496,20 @@ def run_sweep(
             )
         ids = {
             "run_id": spec.run_id,
+            "objective": spec.objective,
+            "hyperparameter": spec.hyperparameter,
+            "value": spec.value
+            if spec.value is not None
+            else spec.raw_beta(input_size),
             "latent_dim": spec.latent_dim,
             "seed": spec.seed,
             "beta": spec.raw_beta(input_size),
             "normalized_beta": spec.norm_beta(input_size),
-            "beta_given": "beta" if spec.beta is not None else "normalized",
+            "beta_given": None
+            if spec.objective != "beta_vae"
+            else "beta"
+            if spec.beta is not None
+            else "normalized",
             **shared,
         }
         try:
@@ -431,7 +522,7 @@ def run_sweep(
         except NonFiniteLossError as error:
             message = " ".join(str(error).split())
             rows.append({**ids, "status": f"nonfinite: {message}"})
-            _write_rows_atomic(path, rows)
+            write_results(path, rows)
             trained_seconds.append(time.time() - run_started)
             if verbose:
                 print(
@@ -467,7 +558,7 @@ def run_sweep(
             **scores,
         }
         rows.append(row)
-        _write_rows_atomic(path, rows)
+        write_results(path, rows)
         trained_seconds.append(time.time() - run_started)
         if verbose:
             text = " ".join(f"{k}={v:.3f}" for k, v in scores.items())
@@ -480,7 +571,7 @@ def run_sweep(
             )
     if udr:
         rows = add_udr(rows, output_dir, held_out[:1000], verbose=verbose)
-        _write_rows_atomic(path, rows)
+        write_results(path, rows)
     if verbose:
         print(
             f"[sweep] {len(trained_seconds)} runs trained in "
@@ -523,7 +614,13 @@ def add_udr(
     for row in rows:
         row["udr"] = None
         if row.get("status") == "ok":
-            key = (row["latent_dim"], row["beta_given"], row["beta"])
+            key = (
+                row.get("objective") or "beta_vae",
+                row.get("value"),
+                row["latent_dim"],
+                row["beta_given"],
+                row["beta"],
+            )
             groups.setdefault(key, []).append(row)
     ranking = []
     for members in groups.values():
@@ -545,11 +642,18 @@ def add_udr(
         for score, row in sorted(ranking, key=lambda r: -r[0]):
             print(
                 f"[sweep]   udr={score:.3f}  M={row['latent_dim']} "
-                f"beta={row['beta']:.4g} (normalised "
-                f"{row['normalized_beta']:.4g})",
+                f"{_row_setting(row)}",
                 flush=True,
             )
     return rows
+
+
+def _row_setting(row: dict) -> str:
+    """A results row's objective setting in words."""
+    objective = row.get("objective") or "beta_vae"
+    if objective != "beta_vae":
+        return f"{objective} {row['hyperparameter']}={row['value']:g}"
+    return f"beta={row['beta']:.4g} (normalised {row['normalized_beta']:.4g})"
 
 
 # -- summaries and figures -------------------------------------------------
