@@ -88,7 +88,6 @@ BASE_COLUMNS = (
     "train_seconds",
     "eval_seconds",
     "finished_utc",
-    "factor_latents",
 )
 
 

@@ -172,7 +172,9 @@ def plot_sweep(
             scores += [
                 k
                 for k, v in row.items()
-                if k not in BASE_COLUMNS and k not in scores and v is not None
+                if k not in BASE_COLUMNS
+                and k not in scores
+                and isinstance(v, (int, float))
             ]
     paths = []
     for score in scores:

@@ -356,3 +356,21 @@ def test_unlabelled_images_sweep_with_udr_and_no_metrics(tmp_path):
     assert not any(key.startswith(("beta_vae", "mig")) for key in rows[0])
     paths = sweep_plots.plot_sweep(str(tmp_path))
     assert any("score_vs_beta_udr" in path for path in paths)
+
+
+def test_grid_of_another_objective_varies_its_hyperparameter():
+    grid = sweep.make_grid(
+        [3], seeds=[0, 1], objective="factor_vae", values=[10, 40]
+    )
+    assert [g.run_id for g in grid[:2]] == [
+        "factor_vae_gamma10_m3_s0",
+        "factor_vae_gamma40_m3_s0",
+    ]
+    assert grid[0].setting == {"beta": None, "gamma": 10.0}
+    assert grid[0].raw_beta(4096) is None
+    with pytest.raises(ValueError, match="betas are the beta_vae grid"):
+        sweep.make_grid([3], betas=[4], objective="dip_vae_i", values=[1])
+    with pytest.raises(ValueError, match="takes value="):
+        sweep.RunSpec(latent_dim=3, objective="dip_vae_i")
+    with pytest.raises(ValueError, match="unknown objective"):
+        sweep.RunSpec(latent_dim=3, objective="tc_vae", value=1.0)
