@@ -51,6 +51,7 @@ from keras_bvae.callbacks.disentanglement import (
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
 from keras_bvae.disentanglement import SCORE_KEYS
+from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
 
 __all__ = [
@@ -123,7 +124,10 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
     """beta-VAE with beta (and optionally M, C_max) as hyperparameters.
 
     Give exactly one of ``betas``, ``normalized_betas`` (hp.Choice over the
-    listed values) or ``beta_range`` (hp.Float, log sampling).
+    listed values) or ``beta_range`` (hp.Float, log sampling). For another
+    objective of the family give ``objective`` and ``values`` instead: the
+    hp.Choice is then over its ``hyperparameter`` (e.g. FactorVAE's
+    "gamma").
 
     Args:
         data: GroundTruthData or str. Training data and ground truth of the
@@ -131,6 +135,11 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         betas: sequence of float or None. Raw betas to choose from.
         normalized_betas: sequence of float or None. beta * M / N values.
         beta_range: (low, high) or None. Raw beta range, log-uniform.
+        objective: str. A name in ``keras_bvae.objectives.OBJECTIVES``.
+            Defaults to "beta_vae".
+        values: sequence of float or None. Settings of the objective's
+            hyperparameter, for objectives other than "beta_vae" (e.g.
+            ``OBJECTIVES["factor_vae"].study_grid``).
         latent_dims: int or sequence of int. Latent size(s) M; several
             make "latent_dim" a hyperparameter. Defaults to 10.
         capacity_max: None or sequence of float. C_max choices (Burgess et
@@ -162,6 +171,8 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         normalized_betas: Sequence[float] | None = None,
         beta_range: tuple[float, float] | None = None,
         latent_dims: int | Sequence[int] = 10,
+        objective: str = "beta_vae",
+        values: Sequence[float] | None = None,
         capacity_max: Sequence[float] | None = None,
         capacity_steps: int = 10_000,
         capacity_gamma: float = 1000.0,
@@ -181,6 +192,21 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
     ):
         super().__init__(name=name, tunable=True)
         given = [v is not None for v in (betas, normalized_betas, beta_range)]
+        if objective not in OBJECTIVES:
+            raise ValueError(
+                f"unknown objective {objective!r}; choose one of "
+                f"{sorted(OBJECTIVES)}"
+            )
+        self.objective_name = objective
+        self.values = None
+        if objective != "beta_vae":
+            if any(given) or values is None:
+                raise ValueError(
+                    f"tune {objective} with values= (settings of its "
+                    f"{OBJECTIVES[objective].hyperparameter}), not betas"
+                )
+            self.values = _positive_floats("values", values)
+            given = [True]
         if sum(given) != 1:
             raise ValueError(
                 "give exactly one of betas, normalized_betas and beta_range; "
@@ -273,24 +299,40 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         else:
             latent_dim = self.latent_dims[0]
         beta = normalized = None
-        if self.betas is not None:
+        setting = {}
+        if self.values is not None:
+            name = OBJECTIVES[self.objective_name].hyperparameter
+            setting = {name: hp.Choice(name, self.values)}
+        elif self.betas is not None:
             beta = hp.Choice("beta", self.betas)
         elif self.normalized_betas is not None:
             normalized = hp.Choice("normalized_beta", self.normalized_betas)
-        else:
+        elif self.beta_range is not None:
             beta = hp.Float("beta", *self.beta_range, sampling="log")
         capacity = None
         if self.capacity_max is not None:
             capacity = hp.Choice("capacity_max", self.capacity_max)
         base = self._base
+        if self.values is not None:
+            setting = {"beta": None, "capacity_max": capacity, **setting}
+        else:
+            # With capacity_max the AnnealedVAE objective trains, which
+            # reads no beta: the trial's beta is not passed on.
+            annealed = capacity is not None
+            setting = {
+                "beta": None if annealed else beta,
+                "normalized_beta": None if annealed else normalized,
+                "capacity_max": capacity,
+            }
         return TrainConfig(
             output_dir="",
+            objective=None
+            if self.objective_name == "beta_vae"
+            else self.objective_name,
             architecture=base.architecture,
             likelihood=base.likelihood,
             latent_dim=int(latent_dim),
-            beta=beta,
-            normalized_beta=normalized,
-            capacity_max=capacity,
+            **setting,
             capacity_steps=base.capacity_steps,
             capacity_gamma=base.capacity_gamma,
             batch_size=base.batch_size,

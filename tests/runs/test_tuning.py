@@ -45,7 +45,8 @@ def test_search_space_and_objective():
     hp = keras_tuner.HyperParameters()
     hp.values.update({"normalized_beta": 0.01, "latent_dim": 4})
     config = hm.config_for(hp)
-    assert (config.latent_dim, config.normalized_beta) == (4, 0.01)
+    # capacity_max set: AnnealedVAE trains, and the beta is not passed on.
+    assert (config.latent_dim, config.normalized_beta) == (4, None)
     assert config.capacity_max == 5.0
     assert sorted(hp.values) == [
         "capacity_max",
@@ -241,3 +242,24 @@ def test_distributed_chief_and_two_workers_on_loopback(tmp_path):
     assert reports["tuner0"]["role"] == "worker"
     assert sorted(ran) == sorted(chief["trials"])  # each trial run once
     assert chief["best"] == 0.1
+
+
+def test_another_objective_is_tuned_over_its_hyperparameter(tmp_path):
+    hm = tuning.BetaVAEHyperModel(
+        Squares(),
+        objective="factor_vae",
+        values=[10.0, 40.0],
+        latent_dims=2,
+        architecture="higgins",
+    )
+    hp = keras_tuner.HyperParameters()
+    model = hm.build(hp)
+    assert hp.values == {"gamma": 10.0}
+    assert type(model.objective).__name__ == "FactorVAE"
+    assert model.objective.gamma == 10.0
+    hp.values["gamma"] = 40.0
+    assert hm.config_for(hp).gamma == 40.0
+    with pytest.raises(ValueError, match="tune dip_vae_i with values="):
+        tuning.BetaVAEHyperModel(Squares(), objective="dip_vae_i", betas=[1])
+    with pytest.raises(ValueError, match="unknown objective"):
+        tuning.BetaVAEHyperModel(Squares(), objective="tc", values=[1.0])
