@@ -20,6 +20,7 @@ from keras_bvae.files import write_atomic
 __all__ = [
     "plot_traversals",
     "plot_reconstructions",
+    "plot_kl_per_latent",
     "plot_nmi_heatmap",
     "traversal_frames",
     "save_traversal_gif",
@@ -308,6 +309,48 @@ def save_traversal_gif(
         ),
         suffix=".gif",
     )
+
+
+def plot_kl_per_latent(
+    steps: Sequence[float],
+    kl_per_latent: np.ndarray,
+    labels: Sequence[str] | None = None,
+    min_kl: float = 0.1,
+):
+    """The KL of each latent over training: when each factor appeared.
+
+    Args:
+        steps: (T,) training steps (or epochs) of the rows.
+        kl_per_latent: (T, M) mean KL of each latent, nats (``kl_0`` ...
+            of a history).
+        labels: M legend labels (e.g. ``label_latents``'s); defaults to
+            ``z0`` ... Latents whose last KL is below ``min_kl`` are drawn
+            grey, unlabelled.
+        min_kl: float. Nats below which a latent counts as unused.
+
+    Returns:
+        A matplotlib Figure.
+    """
+    kl = np.asarray(kl_per_latent, np.float64)
+    if kl.ndim != 2 or kl.shape[0] != len(steps):
+        raise ValueError(
+            f"kl_per_latent must be (len(steps), M); got {kl.shape} for "
+            f"{len(steps)} steps"
+        )
+    labels = list(labels) if labels is not None else None
+    figure, ax = new_axes(7.0, 4.2)
+    for j in range(kl.shape[1]):
+        if kl[-1, j] < min_kl:
+            ax.plot(steps, kl[:, j], color="0.75", linewidth=1)
+            continue
+        label = labels[j] if labels else f"z{j}"
+        ax.plot(steps, kl[:, j], label=label, linewidth=1.6)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("KL of the latent (nats)")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper left")
+    return figure
 
 
 def plot_reconstructions(

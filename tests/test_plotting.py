@@ -97,3 +97,16 @@ def test_colour_images_are_drawn_in_colour(tmp_path):
     picture = imread(save_figure(figure, str(tmp_path / "r.png")))
     reddish = (picture[..., 0] > 0.9) & (picture[..., 1] < 0.1)
     assert reddish.sum() > 100
+
+
+def test_kl_curves_label_the_used_latents_only(tmp_path):
+    from keras_bvae.plotting import plot_kl_per_latent
+
+    steps = np.arange(5) * 1000
+    kl = np.stack([np.linspace(0, 3, 5), np.full(5, 0.01)], axis=1)
+    figure = plot_kl_per_latent(steps, kl, labels=["z0: posX", "z1"])
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["z0: posX"]
+    assert imread(save_figure(figure, str(tmp_path / "kl.png"))).ndim == 3
+    with pytest.raises(ValueError, match="len\\(steps\\)"):
+        plot_kl_per_latent(steps[:3], kl)

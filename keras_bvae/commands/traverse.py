@@ -15,7 +15,6 @@ Writes into the output folder
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 ACTIVE_KL = 0.1  # nats; a latent with less average KL is unused
@@ -61,18 +60,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_json(path: str, payload) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as handle:
-        json.dump(payload, handle, indent=2)
-    os.replace(tmp, path)
-
-
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_bvae import datasets
     from keras_bvae.disentanglement.latent_factors import label_latents
+    from keras_bvae.files import write_json
     from keras_bvae.loading import load
     from keras_bvae.plotting import (
         plot_nmi_heatmap,
@@ -119,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         payload["kl_per_dim"] = np.round(kl_per_dim, 4).tolist()
         payload["active_kl"] = ACTIVE_KL
         payload["data"] = args.data
-        _write_json(os.path.join(out, "latent_factors.json"), payload)
+        write_json(os.path.join(out, "latent_factors.json"), payload)
         written += ["nmi_heatmap.png", "latent_factors.json"]
         print("\n".join(row_labels))
     values = np.linspace(-2.0, 2.0, 9)
