@@ -34,6 +34,9 @@ from keras_bvae.validation import check_int, check_number
 
 __all__ = ["FactorVAE", "build_discriminator"]
 
+# Separates the permutation's random stream from the model's noise stream.
+_PERMUTATION_STREAM = 0x5EED
+
 
 def build_discriminator(
     latent_dim: int, layers: int = 6, units: int = 1000
@@ -141,7 +144,14 @@ class FactorVAE(Objective):
 
     def _discriminate(self, z: tf.Tensor) -> dict:
         """Cross-entropy and accuracy of D on z against permuted z."""
-        shuffled = permute_dims(z, self.permutation_seed.next())
+        # Folded with a constant: a permutation seed equal to the model's
+        # noise seed (both start from the run's seed and advance once per
+        # step) would draw the sort keys from the noise's own random bits,
+        # tying each row's rank to its noise.
+        seed = tf.random.experimental.stateless_fold_in(
+            self.permutation_seed.next(), _PERMUTATION_STREAM
+        )
+        shuffled = permute_dims(z, seed)
         real = self.discriminator(z)
         fake = self.discriminator(shuffled)
         loss = 0.5 * (

@@ -131,3 +131,17 @@ def test_bad_arguments_are_refused():
         FactorVAE(beta_1=1.0)
     with pytest.raises(ValueError, match="learning_rate"):
         FactorVAE(learning_rate=0.0)
+
+
+def test_permutations_do_not_follow_the_noise(small_model):
+    # Model and objective seeded alike (as train() does): the shuffled
+    # order must not be drawn from the reparameterisation noise's bits.
+    import keras_bvae.objectives.factor_vae as module
+
+    model = small_model(objective=small_factor_vae(seed=0))
+    noise = model._noise(tf.zeros((4096, 3))).numpy()
+    seed = tf.random.experimental.stateless_fold_in(
+        model.objective.permutation_seed.next(), module._PERMUTATION_STREAM
+    )
+    keys = tf.random.stateless_uniform((4096, 3), seed=seed).numpy()
+    assert abs(np.corrcoef(np.abs(noise).ravel(), keys.ravel())[0, 1]) < 0.05
