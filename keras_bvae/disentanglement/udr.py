@@ -45,7 +45,7 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn.linear_model import Lasso
 
-__all__ = ["udr", "udr_pair_score", "similarity_matrix"]
+__all__ = ["codes_and_kl", "udr", "udr_pair_score", "similarity_matrix"]
 
 METHODS = ("spearman", "lasso")
 
@@ -113,6 +113,28 @@ def udr_pair_score(similarity: np.ndarray) -> float:
         return float((top[ok] ** 2 / total[ok]).sum())
 
     return (side(r) + side(r.T)) / (d_a + d_b)
+
+
+def codes_and_kl(
+    model: Any, images: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A model's codes and each latent's mean KL, the inputs of ``udr``.
+
+    Args:
+        model: anything with ``posterior_params(images) -> (mean, logvar)``
+            of a diagonal Gaussian posterior under a standard normal prior
+            (``BetaVAE``, a loaded or exported model).
+        images: float32 (N, H, W, C) in [0, 1], the same for every model.
+
+    Returns:
+        ``(codes, kl)``: float (N, D) posterior means and float (D,) mean
+        KL(q(z_d|x) || N(0, 1)) over the images, nats.
+    """
+    mean, logvar = model.posterior_params(np.asarray(images, np.float32))
+    mean = np.asarray(mean, np.float64)
+    logvar = np.asarray(logvar, np.float64)
+    kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
+    return mean, kl.mean(axis=0)
 
 
 def udr(

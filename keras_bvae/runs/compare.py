@@ -123,6 +123,7 @@ def add_factor_latents(
     ``"scale+posX+posY"`` (``label_latents``, NMI >= 0.1).
     """
     from keras_bvae.disentanglement import label_latents
+    from keras_bvae.disentanglement.udr import codes_and_kl
     from keras_bvae.loading import load
 
     rows = [dict(row) for row in rows]
@@ -134,14 +135,13 @@ def add_factor_latents(
         images = data.sample_observations_from_factors(
             data.sample_factors(1000, rng), rng
         )
-        mean, logvar = model.posterior_params(np.asarray(images, np.float32))
-        kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
+        _, kl = codes_and_kl(model, images)
         labels = label_latents(
             data,
             model.encode,
             seed=seed,
             num_samples=num_samples,
-            active=kl.mean(axis=0) > 0.1,
+            active=kl > 0.1,
         )
         owned = [f for f in data.factor_names if f in labels["factors"]]
         row["factor_latents"] = "+".join(owned) if owned else "none"

@@ -55,6 +55,7 @@ __all__ = [
     "read_results",
     "summarize",
     "add_udr",
+    "held_out_images",
     "RESULTS_NAME",
     "write_results",
 ]
@@ -308,6 +309,21 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
+def held_out_images(data: Any, num: int, seed: int = 0) -> np.ndarray:
+    """The fixed held-out images of a sweep or a tuner: float32 (num, ...).
+
+    Drawn with ``np.random.default_rng([seed, 7])`` from the data's factors
+    (any image, uniformly, for unlabelled data), so the same seed gives
+    the same images in every process. ``run_sweep`` scores reconstruction
+    and UDR on them (its metric seed); ``BetaVAEHyperModel`` scores UDR.
+    """
+    rng = np.random.default_rng([seed, 7])
+    images = data.sample_observations_from_factors(
+        data.sample_factors(int(num), rng), rng
+    )
+    return np.asarray(images, np.float32)
+
+
 def _held_out_terms(model, images: np.ndarray, batch_size: int) -> dict:
     """Mean reconstruction loss and KL of a model on fixed images."""
     totals = {"reconstruction_loss": 0.0, "kl": 0.0}
@@ -431,11 +447,7 @@ def run_sweep(
         "protocol": protocol,
         "metric_settings": json.dumps(metric_settings or {}, sort_keys=True),
     }
-    held_rng = np.random.default_rng([metric_seed, 7])
-    held_out = data.sample_observations_from_factors(
-        data.sample_factors(int(eval_images), held_rng), held_rng
-    )
-    held_out = np.asarray(held_out, np.float32)
+    held_out = held_out_images(data, int(eval_images), metric_seed)
 
     todo = []
     for spec in grid:
@@ -605,7 +617,7 @@ def add_udr(
     Returns:
         The rows, each with ``udr`` (float or None).
     """
-    from keras_bvae.disentanglement import udr
+    from keras_bvae.disentanglement.udr import codes_and_kl, udr
     from keras_bvae.loading import load
 
     rows = [dict(row) for row in rows]
@@ -628,10 +640,9 @@ def add_udr(
         codes, kls = [], []
         for row in members:
             model = load(os.path.join(output_dir, "runs", row["run_id"]))
-            mean, logvar = model.posterior_params(images)
-            codes.append(mean)
-            kl = 0.5 * (mean**2 + np.exp(logvar) - 1.0 - logvar)
-            kls.append(kl.mean(axis=0))
+            code, kl = codes_and_kl(model, images)
+            codes.append(code)
+            kls.append(kl)
         scores = udr(codes, kls, method=method)["model_scores"]
         for row, score in zip(members, scores):
             row["udr"] = float(score)

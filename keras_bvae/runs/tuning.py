@@ -15,6 +15,15 @@ N the pixels per image, so the weight is in units of score per nat per
 pixel. A trial's value is the best epoch's (Keras Tuner's rule for a
 History).
 
+Without labels. ``score="udr"`` ranks hyperparameters by Unsupervised
+Disentanglement Ranking (Duan et al., ICLR 2020): each trial trains
+``udr_seeds`` models with its hyperparameters and the seeds seed,
+seed + 1, ... and its value is their median UDR on the posterior means of
+fixed held-out images, computed after the last epoch. No metric callback
+is needed (``metrics`` defaults to none), so image sets without factors
+(``ImageSet``, ``ImageFolder``) can be tuned. A trial then costs
+``udr_seeds`` trainings.
+
 Distributed tuning. With the environment variables KERASTUNER_TUNER_ID
 ("chief" for the oracle, "tuner0", "tuner1", ... for workers),
 KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same script run as
@@ -31,18 +40,25 @@ hypermodel = BetaVAEHyperModel(
 tuner = make_tuner(hypermodel, "grid", directory="tuning")
 tuner.search(epochs=4)
 tuner.get_best_hyperparameters()[0].values
+
+# Without labels: the median UDR of 3 seeds per beta.
+hypermodel = BetaVAEHyperModel(
+    ImageFolder("faces/"), betas=[1, 4, 16], score="udr", udr_seeds=3)
 ```
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 import keras_tuner
+import numpy as np
 
 from keras_bvae.callbacks.disentanglement import (
     DisentanglementCallback,
@@ -51,8 +67,11 @@ from keras_bvae.callbacks.disentanglement import (
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
 from keras_bvae.disentanglement import SCORE_KEYS
+from keras_bvae.disentanglement.udr import METHODS, codes_and_kl, udr
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
+from keras_bvae.runs.sweep import held_out_images
+from keras_bvae.validation import check_int
 
 __all__ = [
     "BetaVAEHyperModel",
@@ -61,9 +80,11 @@ __all__ = [
     "make_tuner",
     "tune",
     "MIX_NAME",
+    "UDR_NAME",
 ]
 
 MIX_NAME = "objective_mix"
+UDR_NAME = "udr"
 _TUNERS = {
     "grid": keras_tuner.GridSearch,
     "random": keras_tuner.RandomSearch,
@@ -120,6 +141,33 @@ class ObjectiveMix(keras.callbacks.Callback):
         )
 
 
+class _UDRAtLastEpoch(keras.callbacks.Callback):
+    """Writes the median UDR of the model and its siblings into the logs
+    of the last epoch (``epochs``), the model's codes first."""
+
+    def __init__(self, images, siblings, epochs, method, seed):
+        super().__init__()
+        self.images = images
+        self.siblings = list(siblings)  # (codes, kl) of each sibling
+        self.epochs = int(epochs)
+        self.method = method
+        self.seed = int(seed)
+        self.result = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 != self.epochs:
+            return
+        pairs = [codes_and_kl(self.model, self.images), *self.siblings]
+        self.result = udr(
+            [c for c, _ in pairs],
+            [k for _, k in pairs],
+            method=self.method,
+            seed=self.seed,
+        )
+        if logs is not None:
+            logs[UDR_NAME] = float(np.median(self.result["model_scores"]))
+
+
 class BetaVAEHyperModel(keras_tuner.HyperModel):
     """beta-VAE with beta (and optionally M, C_max) as hyperparameters.
 
@@ -129,9 +177,21 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
     hp.Choice is then over its ``hyperparameter`` (e.g. FactorVAE's
     "gamma").
 
+    With ``score="udr"`` the trial's value is the median UDR of
+    ``udr_seeds`` models trained with its hyperparameters (module
+    docstring): the ``model`` Keras Tuner built (seed ``seed``, the one it
+    saves) and ``udr_seeds - 1`` siblings built the same way with seeds
+    ``seed + 1``, ... and trained first, kept only as their codes. The
+    name "udr" is the score's name everywhere (the sweep's ``udr``
+    column), and the seeds are a count rather than a list because UDR
+    only needs them to differ; they stay apart from the hp space so the
+    oracle never treats a seed as a hyperparameter to choose.
+
     Args:
         data: GroundTruthData or str. Training data and ground truth of the
-            metrics (a name for ``keras_bvae.datasets.get_data``).
+            metrics (a name for ``keras_bvae.datasets.get_data``); with
+            ``score="udr"`` and no metrics, any images (no factors
+            needed).
         betas: sequence of float or None. Raw betas to choose from.
         normalized_betas: sequence of float or None. beta * M / N values.
         beta_range: (low, high) or None. Raw beta range, log-uniform.
@@ -149,15 +209,25 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             ``TrainConfig``.
         steps_per_epoch: int. Training steps per epoch; the number of
             epochs is ``search(epochs=...)``. Defaults to 500.
-        metrics: sequence of str. Metrics of the callback. Defaults to
-            ("beta_vae",).
+        metrics: sequence of str or None. Metrics of the callback; may be
+            empty with ``score="udr"``. Defaults to ("beta_vae",), or to
+            none with ``score="udr"``.
         protocol: str. Metric protocol. Defaults to "quick".
         metric_settings: dict or None. Protocol overrides.
         score: str. The log name the objective uses. Defaults to the first
             score of the first metric (``beta_vae_train_accuracy`` is
-            skipped in favour of ``beta_vae_eval_accuracy``).
+            skipped in favour of ``beta_vae_eval_accuracy``); "udr" for
+            Unsupervised Disentanglement Ranking (no labels).
         reconstruction_weight: float. If > 0, the objective is
-            ``objective_mix`` (module docstring). Defaults to 0.
+            ``objective_mix`` (module docstring); not with "udr".
+            Defaults to 0.
+        udr_seeds: int >= 2. Models per trial with ``score="udr"``, the
+            tuner's included. Defaults to 3.
+        udr_method: str. "lasso" or "spearman", the UDR variant. Defaults
+            to "lasso".
+        udr_images: int. Held-out images the UDR codes are taken on,
+            drawn once from the data with ``seed`` (``held_out_images``).
+            Defaults to 1000 (Duan et al.).
         seed: int. Seed of weights, data order and noise (the same for
             every trial, so trials differ only by hyperparameters) and of
             the metrics. Defaults to 0.
@@ -181,11 +251,14 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         batch_size: int = 64,
         learning_rate: float = 5e-4,
         steps_per_epoch: int = 500,
-        metrics: Sequence[str] = ("beta_vae",),
+        metrics: Sequence[str] | None = None,
         protocol: str = "quick",
         metric_settings: dict | None = None,
         score: str | None = None,
         reconstruction_weight: float = 0.0,
+        udr_seeds: int = 3,
+        udr_method: str = "lasso",
+        udr_images: int = 1000,
         seed: int = 0,
         every_n_epochs: int = 1,
         name: str | None = None,
@@ -243,12 +316,18 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             if capacity_max is None
             else (_positive_floats("capacity_max", capacity_max))
         )
+        if metrics is None:
+            metrics = () if score == UDR_NAME else ("beta_vae",)
         self.metrics = tuple(metrics)
         unknown = [m for m in self.metrics if m not in SCORE_KEYS]
-        if unknown or not self.metrics:
+        if unknown:
             raise ValueError(
-                f"unknown metrics {unknown or self.metrics!r}; choose from "
-                f"{sorted(SCORE_KEYS)}"
+                f"unknown metrics {unknown!r}; choose from {sorted(SCORE_KEYS)}"
+            )
+        if not self.metrics and score != UDR_NAME:
+            raise ValueError(
+                "metrics is empty, so nothing scores the trials; give "
+                f"metrics from {sorted(SCORE_KEYS)} or score='udr'"
             )
         names = _score_names(self.metrics)
         if score is None:
@@ -256,10 +335,10 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
                 (n for n in names if not n.endswith("train_accuracy")),
                 names[0],
             )
-        if score not in names:
+        if score not in names and score != UDR_NAME:
             raise ValueError(
                 f"score {score!r} is not logged by metrics {self.metrics}; "
-                f"choose from {names}"
+                f"choose from {[*names, UDR_NAME]}"
             )
         self.score = score
         if not (
@@ -269,7 +348,21 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
                 "reconstruction_weight must be finite and >= 0; got "
                 f"{reconstruction_weight!r}"
             )
+        if score == UDR_NAME and reconstruction_weight > 0:
+            raise ValueError(
+                "score='udr' takes no reconstruction_weight: UDR is "
+                "computed once per trial from several models, and no mix "
+                f"with the distortion is defined; got {reconstruction_weight}"
+            )
         self.reconstruction_weight = float(reconstruction_weight)
+        self.udr_seeds = check_int("udr_seeds", udr_seeds, minimum=2)
+        if udr_method not in METHODS:
+            raise ValueError(
+                f"udr_method must be one of {METHODS}; got {udr_method!r}"
+            )
+        self.udr_method = udr_method
+        self.udr_images = check_int("udr_images", udr_images, minimum=2)
+        self.last_udr: dict | None = None
         self.protocol = protocol
         self.metric_settings = metric_settings
         self.every_n_epochs = int(every_n_epochs)
@@ -288,7 +381,8 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
 
     @property
     def objective(self) -> keras_tuner.Objective:
-        """What the tuner maximises: the score or ``objective_mix``."""
+        """What the tuner maximises: the score (maybe "udr") or
+        ``objective_mix``."""
         name = MIX_NAME if self.reconstruction_weight > 0 else self.score
         return keras_tuner.Objective(name, direction="max")
 
@@ -344,6 +438,35 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         return build_model(self.config_for(hp), self.data.observation_shape)
 
+    def train_sibling(
+        self, hp: keras_tuner.HyperParameters, seed: int, epochs: int = 1
+    ) -> keras.Model:
+        """Builds and trains a model of ``hp`` with another ``seed``.
+
+        The same settings, steps and data stream as the trial's model, only
+        the seed of the weights, data order and noise differs: the
+        siblings UDR compares the trial's model with.
+        """
+        config = dataclasses.replace(self.config_for(hp), seed=int(seed))
+        model = build_model(config, self.data.observation_shape)
+        self._train(model, config, epochs, callbacks=[], verbose=0)
+        return model
+
+    def _train(self, model, config, epochs, callbacks, verbose):
+        dataset = make_dataset(
+            self.data,
+            config.batch_size,
+            seed=config.seed,
+            steps=int(epochs) * config.steps_per_epoch,
+        )
+        return model.fit(
+            dataset,
+            epochs=int(epochs),
+            steps_per_epoch=config.steps_per_epoch,
+            callbacks=list(callbacks),
+            verbose=verbose,
+        )
+
     def fit(
         self,
         hp,
@@ -359,36 +482,66 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         ``epochs``, ``callbacks`` and ``verbose`` come from
         ``tuner.search(...)``; other arguments are ignored (the data is
         the HyperModel's).
+
+        With ``score="udr"``, first trains the ``udr_seeds - 1`` siblings
+        (a line each when ``verbose``), then ``model``, whose last
+        epoch's logs get ``udr``; returns that epoch's logs as a dict
+        (UDR exists at the last epoch only, and a History would make
+        Keras Tuner align it with the first). ``last_udr`` then holds
+        the full ``udr`` result, the trial's model first.
         """
         config = self.config_for(hp)
-        scorer = DisentanglementCallback(
-            self.data,
-            metrics=self.metrics,
-            protocol=self.protocol,
-            every_n_epochs=self.every_n_epochs,
-            seed=config.seed,
-            settings=self.metric_settings,
-            verbose=0,
-        )
-        own = [scorer]
+        own = []
+        if self.metrics:
+            own.append(
+                DisentanglementCallback(
+                    self.data,
+                    metrics=self.metrics,
+                    protocol=self.protocol,
+                    every_n_epochs=self.every_n_epochs,
+                    seed=config.seed,
+                    settings=self.metric_settings,
+                    verbose=0,
+                )
+            )
         if self.reconstruction_weight > 0:
             size = math.prod(self.data.observation_shape)
             own.append(
                 ObjectiveMix(self.score, self.reconstruction_weight, size)
             )
-        dataset = make_dataset(
-            self.data,
-            config.batch_size,
-            seed=config.seed,
-            steps=int(epochs) * config.steps_per_epoch,
-        )
-        return model.fit(
-            dataset,
-            epochs=int(epochs),
-            steps_per_epoch=config.steps_per_epoch,
+        scorer = None
+        if self.score == UDR_NAME:
+            images = held_out_images(self.data, self.udr_images, config.seed)
+            siblings = []
+            for k in range(1, self.udr_seeds):
+                started = time.time()
+                sibling = self.train_sibling(hp, config.seed + k, epochs)
+                siblings.append(codes_and_kl(sibling, images))
+                del sibling
+                if verbose:
+                    print(
+                        f"[tuner] udr: model {k + 1}/{self.udr_seeds} "
+                        f"(seed {config.seed + k}) trained in "
+                        f"{time.time() - started:.1f} s",
+                        flush=True,
+                    )
+            # The global seeds as right after Keras Tuner built ``model``.
+            keras.utils.set_random_seed(config.seed)
+            scorer = _UDRAtLastEpoch(
+                images, siblings, epochs, self.udr_method, config.seed
+            )
+            own.append(scorer)
+        history = self._train(
+            model,
+            config,
+            epochs,
             callbacks=[*own, *list(callbacks or [])],
             verbose=verbose,
         )
+        if scorer is None:
+            return history
+        self.last_udr = scorer.result
+        return {k: float(v[-1]) for k, v in history.history.items()}
 
 
 def distributed_role() -> str | None:

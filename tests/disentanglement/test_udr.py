@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from keras_bvae.disentanglement import udr
-from keras_bvae.disentanglement.udr import similarity_matrix, udr_pair_score
+from keras_bvae.disentanglement.udr import (
+    codes_and_kl,
+    similarity_matrix,
+    udr_pair_score,
+)
 
 N = 1000
 
@@ -108,3 +112,17 @@ def test_spearman_similarity_is_rank_correlation():
 def test_bad_arguments_raise(args, kwargs, message):
     with pytest.raises(ValueError, match=message):
         udr(*args, **kwargs)
+
+
+def test_codes_and_kl_are_means_and_mean_gaussian_kl():
+    class Posterior:
+        def posterior_params(self, images):
+            n = len(images)
+            mean = np.tile([[0.0, 2.0]], (n, 1)).astype(np.float32)
+            logvar = np.tile([[0.0, np.log(0.5)]], (n, 1)).astype(np.float32)
+            return mean, logvar
+
+    codes, kl = codes_and_kl(Posterior(), np.zeros((3, 4, 4, 1)))
+    assert codes.shape == (3, 2)
+    # KL(N(2, 0.5) || N(0, 1)) = (4 + 0.5 - 1 - log 0.5) / 2.
+    assert kl == pytest.approx([0.0, (3.5 - np.log(0.5)) / 2])

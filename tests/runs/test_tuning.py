@@ -9,10 +9,14 @@ import textwrap
 import time
 
 import keras_tuner
+import numpy as np
 import pytest
 from support import Squares
 
+from keras_bvae.datasets import ImageSet
+from keras_bvae.disentanglement.udr import codes_and_kl, udr
 from keras_bvae.runs import tuning
+from keras_bvae.runs.sweep import held_out_images
 
 TINY_METRIC = {"num_train": 20, "num_eval": 20, "batch_size": 4}
 
@@ -77,6 +81,16 @@ def test_search_space_and_objective():
         (dict(betas=[1], score="mig"), "score 'mig' is not logged"),
         (dict(betas=[1], latent_dims=[0]), "latent_dims must be integers"),
         (dict(betas=[1], batch_size=0), "batch_size must be an integer"),
+        (dict(betas=[1], metrics=()), "metrics is empty.*score='udr'"),
+        (dict(betas=[1], score="udr", udr_seeds=1), "udr_seeds must be"),
+        (
+            dict(betas=[1], score="udr", reconstruction_weight=1.0),
+            "score='udr' takes no reconstruction_weight",
+        ),
+        (
+            dict(betas=[1], score="udr", udr_method="pearson"),
+            "udr_method must be one of .*'pearson'",
+        ),
     ],
 )
 def test_bad_settings_raise(kwargs, message):
@@ -263,3 +277,74 @@ def test_another_objective_is_tuned_over_its_hyperparameter(tmp_path):
         tuning.BetaVAEHyperModel(Squares(), objective="dip_vae_i", betas=[1])
     with pytest.raises(ValueError, match="unknown objective"):
         tuning.BetaVAEHyperModel(Squares(), objective="tc", values=[1.0])
+
+
+def udr_hypermodel(data, betas, steps, **kwargs):
+    return tuning.BetaVAEHyperModel(
+        data,
+        betas=betas,
+        latent_dims=2,
+        architecture="higgins",
+        batch_size=16,
+        learning_rate=1e-3,
+        steps_per_epoch=steps,
+        score="udr",
+        udr_seeds=2,
+        udr_images=64,
+        **kwargs,
+    )
+
+
+def test_udr_search_scores_each_trial_by_its_seeds(tmp_path, capsys):
+    """Each trial's value is the median UDR of its model and a sibling
+    trained with seed + 1, no labels used; recomputed for one trial.
+
+    Two epochs: UDR exists only at the last, and must not be read as the
+    first epoch's value."""
+    hm = udr_hypermodel(Squares(), [0.5, 8.0], steps=10)
+    assert hm.metrics == ()
+    assert (hm.objective.name, hm.objective.direction) == ("udr", "max")
+    tuner = tuning.tune(
+        hm, epochs=2, verbose=1, directory=str(tmp_path), project_name="u"
+    )
+    trials = {
+        t.hyperparameters.values["beta"]: t
+        for t in tuner.oracle.trials.values()
+    }
+    assert sorted(trials) == [0.5, 8.0]
+    for trial in trials.values():
+        assert trial.status == "COMPLETED"
+        assert 0.0 <= trial.score <= 1.0
+        assert trial.score == trial.metrics.get_last_value("udr")
+        assert not trial.metrics.exists("beta_vae_eval_accuracy")
+    out = capsys.readouterr().out
+    assert out.count("[tuner] udr: model 2/2 (seed 1) trained in") == 2
+    # beta = 8.0 ran last: its saved model and a sibling retrained with
+    # seed 1 give the recorded value.
+    last = trials[8.0]
+    model = tuner.load_model(last)
+    sibling = hm.train_sibling(last.hyperparameters, seed=1, epochs=2)
+    images = held_out_images(Squares(), 64, seed=0)
+    pairs = [codes_and_kl(m, images) for m in (model, sibling)]
+    direct = udr([c for c, _ in pairs], [k for _, k in pairs])
+    assert direct["num_informative"] == [2, 2]  # not a trivial 0
+    assert hm.last_udr["model_scores"] == pytest.approx(
+        direct["model_scores"], abs=1e-6
+    )
+    assert float(np.median(direct["model_scores"])) == pytest.approx(
+        last.score, abs=1e-6
+    )
+
+
+def test_udr_tunes_unlabelled_images(tmp_path):
+    rng = np.random.default_rng(0)
+    data = ImageSet((rng.random((16, 16, 16, 3)) * 255).astype(np.uint8))
+    assert data.factor_names == ()
+    hm = udr_hypermodel(data, [4.0], steps=3, metrics=())
+    tuner = tuning.tune(
+        hm, epochs=1, directory=str(tmp_path), project_name="images"
+    )
+    (trial,) = tuner.oracle.trials.values()
+    assert trial.status == "COMPLETED"
+    assert 0.0 <= trial.score <= 1.0
+    assert len(hm.last_udr["model_scores"]) == 2
