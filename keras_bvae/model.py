@@ -222,11 +222,23 @@ class BetaVAE(LatentInference, keras.Model):
         builds the model's optimiser (also when loading a saved model) for
         the variables listed here. They are still saved with the model.
         """
-        return self.vae_variables
+        return self.vae_variables if self.trainable else []
 
     @property
     def trainable_variables(self) -> list:
-        return self.vae_variables
+        return self.trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """Every weight ``trainable_weights`` leaves out, the objective's
+        own parts included."""
+        trained = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trained]
+
+    @property
+    def non_trainable_variables(self) -> list:
+        trained = {id(v) for v in self.trainable_variables}
+        return [v for v in self.variables if id(v) not in trained]
 
     @property
     def seed_generators(self) -> list:

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import argparse
 
-from keras_bvae.commands.train import add_data_arguments
+from keras_bvae.commands.train import (
+    add_capacity_arguments,
+    add_data_arguments,
+    capacity_steps,
+)
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -63,14 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="Adam's learning rate (default: 1e-4, Locatello et al.)",
     )
     add("--batch-size", type=int, default=64)
-    add(
-        "--capacity-fraction",
-        type=float,
-        default=1 / 3,
-        help="annealed_vae reaches C_max after this fraction of --steps "
-        "(default: 1/3, as 100,000 of the study's 300,000)",
-    )
-    add("--capacity-gamma", type=float, default=1000.0)
+    add_capacity_arguments(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
     add("--protocol", default="quick", choices=["quick", "full"])
     add("--architecture", default="burgess", choices=["burgess", "higgins"])
@@ -114,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         steps_per_epoch=args.steps,
         learning_rate=args.learning_rate,
         backup_every=args.backup_every,
-        capacity_steps=max(1, round(args.steps * args.capacity_fraction)),
+        capacity_steps=capacity_steps(args, args.steps),
         capacity_gamma=args.capacity_gamma,
     )
     run_comparison(

@@ -15,7 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from keras_bvae.commands.train import add_data_arguments
+from keras_bvae.commands.train import (
+    add_capacity_arguments,
+    add_data_arguments,
+    capacity_steps,
+)
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig
 
@@ -62,6 +66,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="settings of the objective's hyperparameter (objectives other "
         "than beta_vae)",
     )
+    add_capacity_arguments(parser)
     add("--seeds", type=int, nargs="+", default=[0])
     add(
         "--steps",
@@ -175,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
             steps_per_epoch=steps_per_epoch,
             learning_rate=args.learning_rate,
             backup_every=args.backup_every,
+            capacity_steps=capacity_steps(args, args.steps),
+            capacity_gamma=args.capacity_gamma,
         )
         sweep.run_sweep(
             grid,
@@ -195,7 +202,11 @@ def run(args: argparse.Namespace) -> int:
         # The beta figures need betas: other objectives get the comparison.
         from keras_bvae.runs.compare import write_comparison
 
-        paths = write_comparison(rows, args.output_dir)
+        try:
+            paths = write_comparison(rows, args.output_dir)
+        except ValueError as error:  # no run with a score (yet)
+            print(f"no table or figure: {error}")
+            return 0
     else:
         paths = sweep_plots.plot_sweep(args.output_dir)
     print("wrote " + ", ".join(paths))

@@ -32,8 +32,11 @@ __all__ = ["DIPVAEI", "DIPVAEII", "dip_penalties"]
 def dip_penalties(sigma: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """(sum_{i!=j} Sigma_ij^2, sum_i (Sigma_ii - 1)^2) of a (M, M) matrix."""
     diagonal = tf.linalg.diag_part(sigma)
-    off = tf.reduce_sum(tf.square(sigma)) - tf.reduce_sum(tf.square(diagonal))
-    return off, tf.reduce_sum(tf.square(diagonal - 1.0))
+    off_diagonal = sigma - tf.linalg.diag(diagonal)
+    return (
+        tf.reduce_sum(tf.square(off_diagonal)),
+        tf.reduce_sum(tf.square(diagonal - 1.0)),
+    )
 
 
 class _DIPVAE(Objective):

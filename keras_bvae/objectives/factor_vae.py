@@ -116,9 +116,7 @@ class FactorVAE(Objective):
             seed, name="permutation_seed"
         )
         self.discriminator = None
-        self.discriminator_optimizer = keras.optimizers.Adam(
-            learning_rate, beta_1=beta_1, beta_2=beta_2
-        )
+        self.discriminator_optimizer = None
 
     def configure(self, latent_dim: int, input_size: int) -> None:
         if self.discriminator is not None:
@@ -132,7 +130,12 @@ class FactorVAE(Objective):
         self.discriminator = build_discriminator(
             latent_dim, self.discriminator_layers, self.discriminator_units
         )
-        # Built now so that weights and optimiser state load into it.
+        # Made here, inside the model's construction (and so inside its
+        # distribution strategy's scope), and built now so that weights
+        # and optimiser state load into it.
+        self.discriminator_optimizer = keras.optimizers.Adam(
+            self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
+        )
         self.discriminator_optimizer.build(
             self.discriminator.trainable_variables
         )
@@ -167,7 +170,7 @@ class FactorVAE(Objective):
             )
         )
         right = tf.concat(
-            [real[:, 0] > real[:, 1], fake[:, 1] >= fake[:, 0]], axis=0
+            [real[:, 0] > real[:, 1], fake[:, 1] > fake[:, 0]], axis=0
         )
         accuracy = tf.reduce_mean(tf.cast(right, z.dtype))
         return {"discriminator_loss": loss, "discriminator_accuracy": accuracy}

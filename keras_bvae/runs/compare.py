@@ -24,6 +24,7 @@ from keras_bvae.files import write_json, write_text
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.plotting import new_figure, save_figure
 from keras_bvae.runs.sweep import (
+    BASE_COLUMNS,
     RunSpec,
     read_results,
     run_sweep,
@@ -63,7 +64,16 @@ HEADLINE_SCORES = (
 
 
 def default_values(objectives: Sequence[str] = FAMILY) -> dict:
-    """{objective: (2nd, 4th value of its ``study_grid``)}."""
+    """{objective: (2nd, 4th value of its ``study_grid``)}.
+
+    Raises:
+        ValueError: an unknown objective (the message lists the names).
+    """
+    unknown = sorted(set(objectives) - set(OBJECTIVES))
+    if unknown:
+        raise ValueError(
+            f"unknown objectives {unknown}; choose from {sorted(OBJECTIVES)}"
+        )
     return {
         name: tuple(OBJECTIVES[name].study_grid[i] for i in (1, 3))
         for name in objectives
@@ -151,14 +161,26 @@ def add_factor_latents(
 def _method(row: dict) -> str:
     name = row.get("objective") or "beta_vae"
     hyper = row.get("hyperparameter") or "beta"
-    return f"{name} {hyper}={row['value']:g}"
+    # Rows of sweeps made before objectives had a value column: the beta.
+    value = row.get("value")
+    return f"{name} {hyper}={row['beta'] if value is None else value:g}"
 
 
 def _present(rows: Sequence[dict], scores: Sequence[str]) -> list[str]:
-    """The scores some finished row has."""
+    """The scores some finished row has; without any of them, every
+    numeric score column (e.g. ``udr`` of an unlabelled sweep)."""
     found = [s for s in scores if any(r.get(s) is not None for r in rows)]
     if not found:
-        raise ValueError(f"no finished run has any of the scores {scores}")
+        found = sorted(
+            {
+                k
+                for r in rows
+                for k, v in r.items()
+                if k not in BASE_COLUMNS and isinstance(v, (int, float))
+            }
+        )
+    if not found:
+        raise ValueError("no finished run has a score to show")
     return found
 
 
@@ -263,13 +285,12 @@ def run_comparison(
     Returns:
         All rows of ``results.csv``.
     """
-    from keras_bvae.datasets import get_data
-    from keras_bvae.runs.config import TrainConfig
+    from keras_bvae.runs.config import TrainConfig, load_data
 
     values = dict(values or default_values())
     base_config = base_config or TrainConfig()
     if data is None:
-        data = get_data(base_config.data, data_dir=base_config.data_dir)
+        data = load_data(base_config)
     grid = comparison_grid(values, seeds, latent_dim)
     rows = run_sweep(
         grid,

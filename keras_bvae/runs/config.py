@@ -37,6 +37,7 @@ RESUMABLE_CHANGES = ("epochs", "backup_every")
 # Objective settings and the objectives that read them.
 _OPTION_USERS = {
     "normalized_beta": ("beta_vae",),
+    "capacity_max": ("annealed_vae",),
     "gamma": ("factor_vae",),
     "lambda_od": ("dip_vae_i", "dip_vae_ii"),
 }
@@ -150,6 +151,15 @@ class TrainConfig:
         if self.normalized_beta is not None:
             self.beta = None
         name = self.objective_name
+        if (
+            self.beta is not None
+            and self.beta != TrainConfig.beta
+            and name not in ("beta_vae", "beta_tcvae")
+        ):
+            raise ValueError(
+                f"beta applies to the objective beta_vae or beta_tcvae, not "
+                f"{name!r}"
+            )
         for option, users in _OPTION_USERS.items():
             if getattr(self, option) is not None and name not in users:
                 raise ValueError(
@@ -206,7 +216,7 @@ def build_objective(config: TrainConfig) -> Objective:
             gamma=config.capacity_gamma,
         )
     if name == "beta_tcvae":
-        return BetaTCVAE(beta=4.0 if config.beta is None else config.beta)
+        return BetaTCVAE() if config.beta is None else BetaTCVAE(config.beta)
     if name == "factor_vae":
         options = {} if config.gamma is None else {"gamma": config.gamma}
         return FactorVAE(seed=config.seed, **options)

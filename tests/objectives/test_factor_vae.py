@@ -41,7 +41,9 @@ def test_discriminator_has_the_papers_shape():
     assert units == [1000] * 6 + [2]
     leaky = [x for x in d.layers if isinstance(x, keras.layers.LeakyReLU)]
     assert len(leaky) == 6
-    optimizer = FactorVAE().discriminator_optimizer
+    objective = FactorVAE()
+    objective.configure(latent_dim=10, input_size=4096)
+    optimizer = objective.discriminator_optimizer
     assert float(optimizer.learning_rate) == pytest.approx(1e-4)
     assert (optimizer.beta_1, optimizer.beta_2) == (0.5, 0.9)
 
@@ -80,6 +82,11 @@ def test_update_trains_the_discriminator_only(objective_inputs):
 def test_vae_optimiser_leaves_the_discriminator_alone(small_model, images):
     model = small_model(objective=small_factor_vae())
     disc = model.objective.discriminator.weights
+    # Still counted: among the non-trainable weights (Keras's summary).
+    non_trainable = {id(v) for v in model.non_trainable_weights}
+    assert {id(v) for v in disc} <= non_trainable
+    total = sum(int(np.prod(v.shape)) for v in model.weights)
+    assert model.count_params() == total
     assert not {id(v) for v in disc} & {
         id(v) for v in model.trainable_variables
     }

@@ -100,6 +100,10 @@ def test_config_refuses_settings_of_another_objective():
         TrainConfig(objective="beta_tcvae", normalized_beta=0.01)
     with pytest.raises(ValueError, match="unknown objective"):
         TrainConfig(objective="tcvae")
+    with pytest.raises(ValueError, match="capacity_max applies"):
+        TrainConfig(objective="factor_vae", capacity_max=25.0)
+    with pytest.raises(ValueError, match="beta applies to the objective"):
+        TrainConfig(objective="dip_vae_ii", beta=8.0)
     with pytest.raises(ValueError, match="gamma"):
         TrainConfig(objective="factor_vae", gamma=-2.0)
 

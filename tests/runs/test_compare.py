@@ -104,3 +104,23 @@ def test_cli_refuses_values_of_an_objective_not_compared(tmp_path, capsys):
     assert code != 0
     assert "not in --objectives" in capsys.readouterr().err
     assert not np.any([p.suffix == ".csv" for p in tmp_path.iterdir()])
+
+
+def test_rows_without_headline_scores_show_their_other_scores():
+    rows = [
+        {
+            "status": "ok",
+            "objective": "dip_vae_i",
+            "hyperparameter": "lambda_od",
+            "value": 2.0,
+            "seed": s,
+            "udr": u,
+        }
+        for s, u in [(0, 0.4), (1, 0.6)]
+    ]
+    assert "0.50 (0.40, 0.60)" in compare.comparison_table(rows)
+    # A row of a sweep made before the value column: named by its beta.
+    old = {"status": "ok", "beta": 4.0, "seed": 0, "mig": 0.1}
+    assert "| beta_vae beta=4 | 0 |" in compare.comparison_table([old])
+    with pytest.raises(ValueError, match="unknown objectives"):
+        compare.default_values(["factor_vae", "tcvae"])
