@@ -34,6 +34,16 @@ FILES = (
     "reconstructions.png",
     "timing.txt",
 )
+# Long runs (saved_models/flagship/README.md), without optimiser state.
+FLAGSHIPS = ("flagship/beta_vae_b12_s0",)
+FLAGSHIP_FILES = (
+    *FILES,
+    "latent_factors.json",
+    "nmi_heatmap.png",
+    "traversals.gif",
+    "kl_per_latent.png",
+    "train_log.txt",
+)
 
 
 def read_scores(path):
@@ -128,3 +138,34 @@ def test_beta_vae_beats_the_plain_vae(prefix, fresh_quick_scores, capsys):
     capsys.readouterr()
     assert beta_vae["beta_vae"] > vae["beta_vae"]
     assert beta_vae["mig"] > vae["mig"] + 0.2
+
+
+@pytest.mark.parametrize("name", FLAGSHIPS)
+def test_flagship_folder_is_complete_and_light(name):
+    folder = os.path.join(ROOT, name)
+    missing = [
+        f for f in FLAGSHIP_FILES if not os.path.exists(os.path.join(folder, f))
+    ]
+    assert not missing, missing
+    # No Adam moments: the file holds about the weights alone (4 bytes
+    # each), where a compiled model's file is about three times that.
+    model = load(folder)
+    weights = sum(int(v.numpy().size) for v in model.weights)
+    assert (
+        os.path.getsize(os.path.join(folder, "model.keras")) < 1.3 * 4 * weights
+    )
+    with open(os.path.join(folder, "config.json")) as handle:
+        steps = json.load(handle)
+    assert steps["epochs"] * steps["steps_per_epoch"] >= 150_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", FLAGSHIPS)
+def test_flagship_scores_reproduce(name, fresh_quick_scores, capsys):
+    fresh = fresh_quick_scores(name)
+    capsys.readouterr()
+    committed = read_scores(os.path.join(ROOT, name, "metrics_quick.json"))
+    assert fresh == pytest.approx(committed, abs=1e-9)
+    full = read_scores(os.path.join(ROOT, name, "metrics.json"))
+    for key in fresh:
+        assert abs(fresh[key] - full[key]) <= QUICK_VS_FULL, (key, fresh, full)
