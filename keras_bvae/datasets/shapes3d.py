@@ -42,10 +42,10 @@ import numpy as np
 
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.tfds_local import (
-    DataNotPreparedError,
     data_dir_text,
     not_prepared_message,
     prepare_from_files,
+    prepared_builder,
     tfds_module,
 )
 
@@ -193,22 +193,13 @@ class TfdsShapes3D(ArrayGroundTruthData):
         verify_checksum: bool = True,
         batch_size: int = 4096,
     ):
-        tfds = tfds_module()
         if data_dir is not None:
             data_dir = os.path.expanduser(os.fspath(data_dir))
         if hdf5_path is not None:
             prepare_shapes3d(
                 hdf5_path, data_dir, verify_checksum=verify_checksum
             )
-        builder = tfds.builder("shapes3d", data_dir=data_dir)
-        if not builder.is_prepared():
-            if not download:
-                raise DataNotPreparedError(_missing(data_dir, "download=False"))
-            try:
-                builder.download_and_prepare()
-            except Exception as err:
-                reason = f"download failed: {type(err).__name__}"
-                raise DataNotPreparedError(_missing(data_dir, reason)) from err
+        builder = prepared_builder("shapes3d", data_dir, download, _missing)
         self.data_dir = data_dir
         images, factors = _read(builder, batch_size)
         super().__init__(

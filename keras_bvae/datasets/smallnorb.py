@@ -49,10 +49,10 @@ import numpy as np
 
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
 from keras_bvae.datasets.tfds_local import (
-    DataNotPreparedError,
     data_dir_text,
     not_prepared_message,
     prepare_from_files,
+    prepared_builder,
     tfds_module,
 )
 
@@ -194,22 +194,13 @@ class TfdsSmallNORB(ArrayGroundTruthData):
             raise ValueError(
                 f"image_size must be an int in [8, 96]; got {image_size!r}"
             )
-        tfds = tfds_module()
         if data_dir is not None:
             data_dir = os.path.expanduser(os.fspath(data_dir))
         if source_dir is not None:
             prepare_smallnorb(
                 source_dir, data_dir, verify_checksum=verify_checksum
             )
-        builder = tfds.builder("smallnorb", data_dir=data_dir)
-        if not builder.is_prepared():
-            if not download:
-                raise DataNotPreparedError(_missing(data_dir, "download=False"))
-            try:
-                builder.download_and_prepare()
-            except Exception as err:
-                reason = f"download failed: {type(err).__name__}"
-                raise DataNotPreparedError(_missing(data_dir, reason)) from err
+        builder = prepared_builder("smallnorb", data_dir, download, _missing)
         self.data_dir = data_dir
         self.image_size = image_size
         images, factors, instances = _read(builder, image_size, batch_size)

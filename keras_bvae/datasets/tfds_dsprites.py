@@ -37,6 +37,7 @@ from keras_bvae.datasets.simulator import FACTOR_NAMES, FACTOR_SIZES
 from keras_bvae.datasets.tfds_local import (
     DataNotPreparedError,
     prepare_from_files,
+    prepared_builder,
     tfds_module,
 )
 
@@ -188,27 +189,19 @@ class TfdsDSprites(ArrayGroundTruthData):
         verify_checksum: bool = True,
         batch_size: int = 4096,
     ):
-        tfds = tfds_module()
         if data_dir is not None:
             data_dir = os.path.expanduser(os.fspath(data_dir))
         if hdf5_path is not None:
             prepare_from_hdf5(
                 hdf5_path, data_dir, verify_checksum=verify_checksum
             )
-        builder = tfds.builder("dsprites", data_dir=data_dir)
-        if not builder.is_prepared():
-            if not download:
-                raise DSpritesNotPreparedError(
-                    _missing_message(data_dir, "download=False")
-                )
-            try:
-                builder.download_and_prepare()
-            except Exception as err:
-                raise DSpritesNotPreparedError(
-                    _missing_message(
-                        data_dir, f"download failed: {type(err).__name__}"
-                    )
-                ) from err
+        builder = prepared_builder(
+            "dsprites",
+            data_dir,
+            download,
+            _missing_message,
+            DSpritesNotPreparedError,
+        )
         self.data_dir = data_dir
         store, factors = _read_split(builder, batch_size)
         super().__init__(

@@ -46,6 +46,35 @@ def tfds_module():
     return tfds
 
 
+def prepared_builder(
+    name: str,
+    data_dir,
+    download: bool,
+    missing,
+    error: type[DataNotPreparedError] = DataNotPreparedError,
+):
+    """The tfds builder ``name``, prepared, or ``error`` saying how.
+
+    Args:
+        name: str. The tfds data set name.
+        data_dir: str or None. tfds data folder.
+        download: bool. Download and prepare when it is not prepared.
+        missing: callable (data_dir, reason) -> the error's message.
+        error: the ``DataNotPreparedError`` subclass to raise.
+    """
+    builder = tfds_module().builder(name, data_dir=data_dir)
+    if builder.is_prepared():
+        return builder
+    if not download:
+        raise error(missing(data_dir, "download=False"))
+    try:
+        builder.download_and_prepare()
+    except Exception as err:
+        reason = f"download failed: {type(err).__name__}"
+        raise error(missing(data_dir, reason)) from err
+    return builder
+
+
 def data_dir_text(data_dir) -> str:
     """The tfds data directory a builder uses, for messages."""
     if data_dir is not None:
