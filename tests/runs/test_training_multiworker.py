@@ -182,7 +182,12 @@ def runs(tmp_path_factory):
     )
     out["first"] = [code for code, _, _ in first]
     assert first[0][0] == 0, explain(first)
-    assert out["first"][1:] == [CRASH_EXIT] * 2, explain(first)
+    # Each worker kills itself after step CRASH_AT; on a starved CPU one
+    # may exit first while the other still waits in that step's collective
+    # log reduction, which then aborts ("Connection reset by peer", exit
+    # 1) as it would under a real preemption. Either way no later step ran.
+    codes = out["first"][1:]
+    assert CRASH_EXIT in codes and set(codes) <= {CRASH_EXIT, 1}, explain(first)
     out["backups"] = [
         json.loads((w / "backup" / "state.json").read_text())["step"]
         for w in workers
