@@ -6,6 +6,7 @@ reports them normalises by an entropy, so the base cancels.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ import numpy as np
 from sklearn.base import clone
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
+from keras_bvae.disentanglement import progress
 
 __all__ = [
     "RepresentationFn",
@@ -40,6 +42,13 @@ def check_count(name: str, value, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
     return int(value)
+
+
+def available_cores() -> int:
+    """The number of CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def seeded_clone(estimator, rng: np.random.Generator):
@@ -174,6 +183,7 @@ def stream_codes(
     reproducible; pass a generator that nothing else draws from meanwhile.
     """
     num_dims = None
+    progress.start("images")
     with ThreadPoolExecutor(max_workers=1) as pool:
         chunks = iter(factor_chunks)
         current = next(chunks, None)
@@ -190,6 +200,7 @@ def stream_codes(
             )
             codes = encode(representation_fn, images, batch_size)
             del images
+            progress.advance("images", len(codes))
             if num_dims is None:
                 num_dims = codes.shape[1]
             elif codes.shape[1] != num_dims:

@@ -41,7 +41,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = ["beta_vae_score", "PROTOCOLS", "SCORE_KEYS"]
@@ -167,6 +167,7 @@ def beta_vae_score(
     )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
+    progress.expect("images", 2 * batch_size * (num_train + num_eval))
 
     args = (batch_size, factor_indices, rng, encode_batch_size)
     x_train, y_train = _pair_features(data, representation_fn, num_train, *args)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = ["factor_vae_score", "PROTOCOLS", "SCORE_KEYS"]
@@ -172,6 +172,9 @@ def factor_vae_score(
         )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
+    progress.expect(
+        "images", num_variance_estimate + batch_size * (num_train + num_eval)
+    )
 
     _, codes = _utils.sample_codes(
         data, representation_fn, num_variance_estimate, rng, encode_batch_size

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.datasets.base import GroundTruthData, as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 
 __all__ = ["label_latents", "latent_label"]
 
@@ -143,6 +143,7 @@ def label_latents(
     )
     min_nmi = float(min_nmi)
     rng = as_rng(seed)
+    progress.expect("images", num_samples)
     factors, codes = _utils.sample_codes(
         data, representation_fn, num_samples, rng, encode_batch_size
     )

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = ["mig", "PROTOCOLS", "SCORE_KEYS"]
@@ -84,6 +84,7 @@ def mig(
     )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
+    progress.expect("images", num_train)
     v, codes = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )

@@ -33,7 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = [
@@ -162,6 +162,7 @@ def modularity_explicitness(
     if len(factor_indices) < 2:
         raise ValueError("modularity needs at least 2 factors; got 1")
     rng = as_rng(seed)
+    progress.expect("images", num_train + num_test)
     v_train, z_train = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.svm import LinearSVC
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = ["sap", "PROTOCOLS", "SCORE_KEYS"]
@@ -94,6 +94,7 @@ def sap(
     )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
+    progress.expect("images", num_train + num_test)
     v_train, z_train = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )

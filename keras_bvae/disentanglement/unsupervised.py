@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = [
@@ -136,6 +136,7 @@ def unsupervised_scores(
         "encode_batch_size", encode_batch_size
     )
     rng = as_rng(seed)
+    progress.expect("images", num_train)
     _, codes = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )

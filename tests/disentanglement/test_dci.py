@@ -85,3 +85,40 @@ def test_same_seed_same_result():
 def test_bad_counts_raise():
     with pytest.raises(ValueError, match="num_test must be >= 1; got 0"):
         dci(DATA, oracle, num_train=10, num_test=0)
+
+
+def test_parallel_fits_give_the_same_scores_as_serial():
+    # Noisy codes so each classifier's randomness (its seed) matters.
+    def noisy(x):
+        return oracle(x) + np.random.default_rng(len(x)).normal(
+            size=(len(x), 3)
+        )
+
+    clf = GradientBoostingClassifier(n_estimators=10, subsample=0.5)
+    serial = dci(DATA, noisy, seed=3, classifier=clf, n_jobs=1, **SMALL)
+    parallel = dci(DATA, noisy, seed=3, classifier=clf, n_jobs=3, **SMALL)
+    assert parallel == serial
+    assert dci(DATA, noisy, seed=4, classifier=clf, **SMALL) != serial
+
+
+def test_progress_counts_images_and_classifiers():
+    import io
+
+    from keras_bvae.disentanglement import progress
+
+    stream = io.StringIO()
+    with progress.reporting("dci", stream=stream, interval=0) as line:
+        dci(DATA, oracle, seed=0, num_train=100, num_test=50)
+    assert line.done == {"images": 150, "classifiers": 3}
+    assert line.totals == line.done
+    assert (
+        stream.getvalue()
+        .splitlines()[-1]
+        .startswith("dci: 150/150 images (100%)")
+    )
+    assert "3/3 classifiers" in stream.getvalue().splitlines()[-1]
+
+
+def test_rejects_bad_n_jobs():
+    with pytest.raises(ValueError, match="n_jobs"):
+        dci(DATA, oracle, seed=0, n_jobs=-1, **SMALL)
