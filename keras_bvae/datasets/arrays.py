@@ -216,6 +216,11 @@ class ArrayGroundTruthData(GroundTruthData):
         """True when every factor combination has at least one image."""
         return self.num_combinations == int(np.prod(self._sizes))
 
+    @property
+    def renders_deterministically(self) -> bool:
+        """True when every combination is present exactly once."""
+        return self.num_images == self.num_combinations and self.is_complete
+
     def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
         """Factors and stored images of ``indices`` (see GroundTruthData)."""
         indices = np.asarray(indices, dtype=np.int64)

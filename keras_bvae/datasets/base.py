@@ -141,6 +141,14 @@ class GroundTruthData(abc.ABC):
         be sampled (the default)."""
         return None
 
+    @property
+    def renders_deterministically(self) -> bool:
+        """True when every factor combination has exactly one observation,
+        so ``sample_observations_from_factors`` does not depend on its
+        ``rng`` (metrics may then encode each combination once; see
+        ``keras_bvae.disentanglement.CodesTable``). Defaults to False."""
+        return False
+
     def rows(self, indices) -> tuple[np.ndarray, np.ndarray]:
         """Factors and images of items ``indices`` in [0, num_images).
 

@@ -296,6 +296,12 @@ class DSpritesSimulator(GroundTruthData):
         return (_IMAGE_SIZE, _IMAGE_SIZE, num_channels(self.variant))
 
     @property
+    def renders_deterministically(self) -> bool:
+        """True for binary dSprites; the other variants draw colour, noise
+        or background afresh for every image."""
+        return self.variant == "binary"
+
+    @property
     def factor_values(self) -> tuple[np.ndarray, ...]:
         """Real-valued grid of each factor (shape is coded 1, 2, 3)."""
         return tuple(v.copy() for v in FACTOR_VALUES)

@@ -19,9 +19,14 @@ et al. 2019) or "quick" protocol of ``PROTOCOLS``; ``SCORE_KEYS`` names the
 scalar scores of each metric's result. Each metric module owns its entries
 of both. ``as_ground_truth`` adapts data objects that do not subclass
 ``keras_bvae.datasets.GroundTruthData`` (every metric calls it).
+``CodesTable`` encodes every factor combination of a data set once, so that
+metrics on data with one image per combination (dSprites) look codes up
+instead of encoding millions of repeats; ``progress.reporting`` shows
+a metric's progress.
 """
 
 from keras_bvae.disentanglement.beta_vae import beta_vae_score
+from keras_bvae.disentanglement.codes_table import CodesTable
 from keras_bvae.disentanglement.dci import dci
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
 from keras_bvae.disentanglement.ground_truth import (
@@ -44,6 +49,7 @@ from keras_bvae.disentanglement.udr import udr
 from keras_bvae.disentanglement.unsupervised import unsupervised_scores
 
 __all__ = [
+    "CodesTable",
     "label_latents",
     "LABEL_FREE_METRICS",
     "METRICS",
