@@ -24,7 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
-LINTED := keras_bvae tests benchmarks saved_models validate
+LINTED := keras_bvae tests benchmarks saved_models validate sweeps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)

@@ -55,6 +55,7 @@ __all__ = [
     "read_results",
     "summarize",
     "add_udr",
+    "udr_agreement",
     "held_out_images",
     "RESULTS_NAME",
     "write_results",
@@ -583,6 +584,14 @@ def run_sweep(
     if udr:
         rows = add_udr(rows, output_dir, held_out[:1000], verbose=verbose)
         write_results(path, rows)
+        if verbose:
+            for score, agree in udr_agreement(rows).items():
+                print(
+                    f"[sweep] UDR vs {score}: Spearman "
+                    f"{agree['spearman']:+.2f} over {agree['settings']} "
+                    f"settings (p = {agree['p_value']:.2g})",
+                    flush=True,
+                )
     if verbose:
         print(
             f"[sweep] {len(trained_seconds)} runs trained in "
@@ -656,6 +665,58 @@ def add_udr(
                 flush=True,
             )
     return rows
+
+
+def udr_agreement(
+    rows: Sequence[dict],
+    scores: Sequence[str] = ("mig", "dci_disentanglement"),
+) -> dict[str, dict[str, float | int]]:
+    """Spearman rank correlation of UDR with labelled scores over settings.
+
+    Each setting (objective, value, latent size, beta) counts once, with
+    the median over its seeds of ``udr`` and of each labelled score, as
+    Duan et al. (ICLR 2020, Table 1) compare rankings of hyperparameters.
+
+    Args:
+        rows: results rows with ``udr`` (``add_udr``) and the scores.
+        scores: labelled score columns. Defaults to MIG and DCI
+            disentanglement.
+
+    Returns:
+        {score: {"spearman": rho, "p_value": p, "settings": n}}; a score
+        with fewer than three settings holding both values is left out.
+    """
+    from scipy.stats import spearmanr
+
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if row.get("status", "ok") == "ok" and row.get("udr") is not None:
+            key = (
+                row.get("objective") or "beta_vae",
+                row.get("value"),
+                row["latent_dim"],
+                row["beta"],
+            )
+            groups.setdefault(key, []).append(row)
+    result = {}
+    for score in scores:
+        pairs = [
+            (
+                np.median([r["udr"] for r in members]),
+                np.median([r[score] for r in members]),
+            )
+            for members in groups.values()
+            if all(r.get(score) is not None for r in members)
+        ]
+        if len(pairs) < 3:
+            continue
+        rho, p_value = spearmanr(*zip(*pairs))
+        result[score] = {
+            "spearman": float(rho),
+            "p_value": float(p_value),
+            "settings": len(pairs),
+        }
+    return result
 
 
 def _row_setting(row: dict) -> str:

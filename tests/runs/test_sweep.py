@@ -374,3 +374,40 @@ def test_grid_of_another_objective_varies_its_hyperparameter():
         sweep.RunSpec(latent_dim=3, objective="dip_vae_i")
     with pytest.raises(ValueError, match="unknown objective"):
         sweep.RunSpec(latent_dim=3, objective="tc_vae", value=1.0)
+
+
+def test_udr_agreement_ranks_settings_by_their_seed_medians():
+    from keras_bvae.runs.sweep import udr_agreement
+
+    def row(beta, seed, udr, mig, dci=None):
+        return {
+            "status": "ok",
+            "latent_dim": 10,
+            "beta": beta,
+            "seed": seed,
+            "udr": udr,
+            "mig": mig,
+            "dci_disentanglement": dci,
+        }
+
+    # Medians over seeds (the outlier seed of beta 1 must not matter):
+    # udr 0.1, 0.5, 0.9, 0.3 -> ranks 1, 3, 4, 2; mig ranks 1, 2, 3, 4;
+    # rho = 1 - 6 * (0 + 1 + 1 + 4) / (4 * 15) = 0.4.
+    rows = [
+        row(1, 0, 0.1, 0.10),
+        row(1, 1, 0.1, 0.10),
+        row(1, 2, 0.9, 0.9),
+        row(4, 0, 0.5, 0.20),
+        row(4, 1, 0.5, 0.20),
+        row(8, 0, 0.9, 0.30),
+        row(8, 1, 0.9, 0.30),
+        row(16, 0, 0.3, 0.40),
+        row(16, 1, 0.3, 0.40),
+        {"status": "failed", "latent_dim": 10, "beta": 32, "udr": None},
+    ]
+    agree = udr_agreement(rows)
+    assert agree["mig"]["settings"] == 4
+    assert agree["mig"]["spearman"] == pytest.approx(0.4)
+    assert "dci_disentanglement" not in agree  # no DCI values at all
+    perfect = udr_agreement([r for r in rows if r["beta"] != 16])
+    assert perfect["mig"]["spearman"] == pytest.approx(1.0)
