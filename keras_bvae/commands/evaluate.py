@@ -115,13 +115,14 @@ def evaluate_model(
     ``precision`` and ``batch_size`` to ``model.encode``. Each metric's
     progress (images encoded, classifiers fitted, ETA) goes to stderr.
     ``codes_table`` "on" encodes every factor combination once first
-    (``CodesTable``; same scores), "auto" does so when ``use_codes_table``
-    says it pays (its size and time are returned).
+    (``CodesTable``; same scores), "auto" does so where it pays
+    (``worth_tabulating``); its size and time are returned.
     """
     import functools
     import inspect
 
     from keras_bvae.disentanglement import progress
+    from keras_bvae.disentanglement.codes_table import tabulate_if_worth_it
     from keras_bvae.inference import PRECISIONS
     from keras_bvae.validation import check_int
 
@@ -142,26 +143,12 @@ def evaluate_model(
     encode = functools.partial(
         model.encode, batch_size=batch_size, precision=precision
     )
-    if codes_table not in ("auto", "on", "off"):
-        raise ValueError(
-            f"codes_table must be 'auto', 'on' or 'off'; got {codes_table!r}"
+    with progress.reporting("codes table (every factor combination)"):
+        data, encode, table_record = tabulate_if_worth_it(
+            data, encode, codes_table, metrics, protocol
         )
-    if codes_table == "on" or (
-        codes_table == "auto" and use_codes_table(data, metrics, protocol)
-    ):
-        from keras_bvae.disentanglement import CodesTable
-
-        started = time.time()
-        with progress.reporting("codes table (every factor combination)"):
-            table = CodesTable(data, encode, batch_size=max(batch_size, 4096))
-        data, encode = table.data, table.representation
-        table_record = {
-            "images": len(table.codes),
-            "seconds": round(time.time() - started, 1),
-            "precision": precision,
-        }
-    else:
-        table_record = None
+    if table_record is not None:
+        table_record["precision"] = precision
     results = {}
     for name in metrics:  # one at a time, so progress shows per metric
         started = time.time()
@@ -180,17 +167,6 @@ def evaluate_model(
         result["precision"] = precision
         results[name] = result
     return {"scores": results, "codes_table": table_record}
-
-
-def use_codes_table(data, metrics, protocol: str) -> bool:
-    """Whether a codes table pays: the full protocol of a metric that
-    encodes many pairs (beta_vae, factor_vae), on data with one image per
-    combination."""
-    return (
-        protocol == "full"
-        and bool({"beta_vae", "factor_vae"} & set(metrics))
-        and getattr(data, "renders_deterministically", False)
-    )
 
 
 def run(args: argparse.Namespace) -> int:

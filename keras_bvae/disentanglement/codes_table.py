@@ -26,6 +26,10 @@ beta_vae_score(table.data, table.representation, seed=0)
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from keras_bvae.datasets.base import (
@@ -37,7 +41,7 @@ from keras_bvae.datasets.base import (
 from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["CodesTable"]
+__all__ = ["CodesTable", "tabulate_if_worth_it", "worth_tabulating"]
 
 # Above this many combinations the table is refused (memory and time).
 MAX_COMBINATIONS = 5_000_000
@@ -130,3 +134,55 @@ class CodesTable:
     def representation(self, rows) -> np.ndarray:
         """The codes of row indices (n, 1) from ``self.data``: (n, D)."""
         return self.codes[np.asarray(rows, dtype=np.int64)[:, 0]]
+
+
+# Metrics whose full protocols encode more images than dSprites has.
+_PAIR_METRICS = frozenset({"beta_vae", "factor_vae"})
+
+
+def worth_tabulating(data, metrics: Sequence[str], protocol: str) -> bool:
+    """Whether a codes table saves time: the full protocol of a metric that
+    encodes millions of images (beta_vae, factor_vae) on data that renders
+    each combination one way."""
+    return (
+        protocol == "full"
+        and bool(_PAIR_METRICS & set(metrics))
+        and bool(getattr(data, "renders_deterministically", False))
+    )
+
+
+def tabulate_if_worth_it(
+    data: DataLike,
+    representation_fn: _utils.RepresentationFn,
+    codes_table: str,
+    metrics: Sequence[str],
+    protocol: str,
+) -> tuple[Any, _utils.RepresentationFn, dict[str, Any] | None]:
+    """``(data, representation_fn, record)`` for the metrics to use.
+
+    Args:
+        data, representation_fn: what the metrics would otherwise use.
+        codes_table: "on" (always tabulate), "off" (never) or "auto"
+            (where ``worth_tabulating``).
+        metrics, protocol: what will run, for "auto".
+
+    Returns:
+        The table's data and lookup with a record ``{"images", "seconds"}``
+        when tabulated, else the inputs unchanged and None.
+    """
+    if codes_table not in ("auto", "on", "off"):
+        raise ValueError(
+            f"codes_table must be 'auto', 'on' or 'off'; got {codes_table!r}"
+        )
+    if codes_table == "off" or (
+        codes_table == "auto"
+        and not worth_tabulating(as_ground_truth(data), metrics, protocol)
+    ):
+        return data, representation_fn, None
+    started = time.time()
+    table = CodesTable(data, representation_fn)
+    record = {
+        "images": len(table.codes),
+        "seconds": round(time.time() - started, 1),
+    }
+    return table.data, table.representation, record

@@ -143,8 +143,10 @@ class ProgressLine:
         self.stream.flush()
 
     def close(self) -> None:
-        """Draws the final line (with the elapsed time)."""
-        self._draw(final=True)
+        """Draws the final line (with the elapsed time), if any work was
+        announced."""
+        if self.totals:
+            self._draw(final=True)
 
 
 @contextlib.contextmanager

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from support import FactorVectorData, partial_factor_images
 
-from keras_bvae.commands.evaluate import evaluate_model, use_codes_table
+from keras_bvae.commands.evaluate import evaluate_model
 from keras_bvae.datasets import DSpritesSimulator
-from keras_bvae.disentanglement import METRICS, CodesTable, progress
+from keras_bvae.disentanglement import METRICS, CodesTable, evaluate, progress
+from keras_bvae.disentanglement.codes_table import worth_tabulating
 
 SIZES = (3, 4, 5)
 _MIX = np.random.default_rng(1).normal(size=(3, 4))
@@ -110,7 +111,16 @@ def test_evaluate_with_and_without_table_agree():
         a, b = dict(plain["scores"][name]), dict(tabled["scores"][name])
         a.pop("seconds"), b.pop("seconds")
         assert a == b
-    assert use_codes_table(data, ["beta_vae"], "full")
-    assert not use_codes_table(data, ["beta_vae"], "quick")
-    assert not use_codes_table(data, ["mig", "dci"], "full")
-    assert not use_codes_table(FactorVectorData(SIZES), ["beta_vae"], "full")
+    assert worth_tabulating(data, ["beta_vae"], "full")
+    assert not worth_tabulating(data, ["beta_vae"], "quick")
+    assert not worth_tabulating(data, ["mig", "dci"], "full")
+    assert not worth_tabulating(FactorVectorData(SIZES), ["beta_vae"], "full")
+
+
+def test_library_evaluate_takes_the_table_option():
+    data = OneImageEach(SIZES)
+    kwargs = {"metrics": ["mig", "sap"], "protocol": "quick", "seed": 2}
+    plain = evaluate(data, mixed, **kwargs)
+    assert evaluate(data, mixed, codes_table="on", **kwargs) == plain
+    with pytest.raises(ValueError, match="codes_table must be"):
+        evaluate(data, mixed, codes_table="yes", **kwargs)

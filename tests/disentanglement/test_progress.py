@@ -74,3 +74,10 @@ def test_metrics_announce_the_images_they_encode(metric, kwargs, images):
     last = stream.getvalue().splitlines()[-1]
     assert last.startswith(f"metric: {images}/{images} images (100%)")
     assert "ETA" not in last
+
+
+def test_a_display_without_work_prints_nothing():
+    stream = io.StringIO()
+    with progress.reporting("idle", stream=stream, interval=0):
+        pass
+    assert stream.getvalue() == ""
