@@ -1,12 +1,14 @@
-"""UDR of the family comparison's runs and its agreement with MIG and DCI.
+"""UDR of a sweep's runs and its agreement with the labelled scores.
 
-Scores every setting's two seeds with UDR (Lasso and Spearman variants, on
-the sweep's 1,000 held-out images, no labels) and prints the Spearman rank
+Scores every setting's seeds with UDR (Lasso and Spearman variants, on
+1,000 held-out simulator images, no labels) and prints the Spearman rank
 correlation over the settings between the median UDR and the median MIG /
 DCI disentanglement (Duan et al., ICLR 2020, compare rankings this way).
-Needs the trained models of ``compare`` (not committed: ``RUNS`` below).
+Works on the folder of ``sweep`` or ``compare`` (``results.csv`` and the
+trained models under ``runs/``); writes ``results_udr_METHOD.csv`` beside
+``results.csv``.
 
-    python sweeps/compare_family/udr_agreement.py /work/compare_out/dsprites_sim
+    python sweeps/udr_agreement.py sweeps/udr_beta /work/udr_sweep
 """
 
 from __future__ import annotations
@@ -24,18 +26,19 @@ from keras_bvae.runs.sweep import (
     write_results,
 )
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", help="the compare output folder (runs/ inside)")
+    parser.add_argument("results", help="folder with the sweep's results.csv")
+    parser.add_argument(
+        "runs", nargs="?", help="folder with runs/ inside (default: results)"
+    )
     args = parser.parse_args()
-    rows = read_results(os.path.join(HERE, "results.csv"))
+    rows = read_results(os.path.join(args.results, "results.csv"))
     images = held_out_images(DSpritesSimulator(), 1000)
     for method in ("lasso", "spearman"):
         started = time.time()
-        scored = add_udr(rows, args.runs, images, method=method, verbose=1)
+        scored = add_udr(rows, args.runs or args.results, images, method, 1)
         print(f"UDR-{method} in {time.time() - started:.0f} s")
         for score, agree in udr_agreement(scored).items():
             print(
@@ -43,7 +46,7 @@ def main() -> None:
                 f"{agree['spearman']:+.2f} over {agree['settings']} settings "
                 f"(p = {agree['p_value']:.2g})"
             )
-        out = os.path.join(HERE, f"results_udr_{method}.csv")
+        out = os.path.join(args.results, f"results_udr_{method}.csv")
         write_results(out, scored)
         print(f"wrote {out}")
 

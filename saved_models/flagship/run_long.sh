@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Flagship long runs (issue 17). Resumable: rerun the same line after an
-# interruption and training continues from OUT/backup.
+# interruption and training continues from OUT/backup. On a new machine
+# (no OUT yet) it first copies the run's last state kept in the repository
+# (saved_models/flagship/in_progress/NAME_sSEED, see keep_progress.sh), so
+# a run outlives the machine it started on.
 # Usage: bash /work/longruns/run_long.sh NAME SEED CORE -- EXTRA TRAIN FLAGS
 set -uo pipefail
 name=$1; seed=$2; core=$3; shift 4
 out=/work/longruns/runs/${name}_s${seed}
+kept=${REPO:-/work/main}/saved_models/flagship/in_progress/${name}_s${seed}
+if [ ! -d "$out/backup" ] && [ -d "$kept/backup" ]; then
+  mkdir -p "$out" && cp -r "$kept"/. "$out"/
+  echo "$(date -u +%FT%TZ) restored from $kept" >> "$out/log.txt"
+fi
 mkdir -p "$out"
 cd /work/longruns/wt
 start=$(date +%s)
