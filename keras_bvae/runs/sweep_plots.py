@@ -28,6 +28,20 @@ def _seeds_note(summary: dict) -> str:
     return f"mean ± 1 s.d. over {text} seed(s)"
 
 
+def _log_axis_at(ax, values) -> None:
+    """A log x axis; under two decades of swept values it is labelled at
+    those values (matplotlib would label minor ticks, overlapping), over
+    that at its powers of ten only."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted({float(v) for v in values})
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if ticks and ticks[-1] / ticks[0] <= 100:
+        ax.set_xticks(ticks, [f"{v:.3g}" for v in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_score_vs_beta(
     rows: Sequence[dict], score: str = "beta_vae_eval_accuracy"
 ):
@@ -62,7 +76,9 @@ def plot_score_vs_beta(
                 label=None if marked else "unnormalised beta = 1",
             )
             marked = True
-    ax.set_xscale("log")
+    _log_axis_at(
+        ax, [b for s in summary.values() for b in s["normalized_beta"]]
+    )
     ax.set_xlabel("normalised beta = beta M / N")
     ax.set_ylabel(score)
     ax.set_title(
@@ -89,7 +105,7 @@ def plot_reconstruction_vs_beta(
             capsize=3,
             label=f"M = {m}",
         )
-    ax.set_xscale("log")
+    _log_axis_at(ax, [b for s in summary.values() for b in s["beta"]])
     ax.set_xlabel("beta")
     ax.set_ylabel(f"{value} (nats / image)")
     ax.set_title(f"{value} vs beta ({_seeds_note(summary)})", fontsize=9)

@@ -282,6 +282,14 @@ def test_score_figure_has_a_line_per_latent_size_and_marks_beta_one():
     np.testing.assert_allclose(
         sorted(x for ln in stars for x in ln.get_xdata()), [4 / 4096, 8 / 4096]
     )
+    # Swept values within two decades label the axis themselves, readably.
+    figure.canvas.draw()
+    swept = sorted({4 / 4096, 8 / 4096, 32 / 4096, 64 / 4096})
+    np.testing.assert_allclose(ax.get_xticks(), swept)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        f"{v:.3g}" for v in swept
+    ]
+    assert not any(t.get_text() for t in ax.get_xticklabels(minor=True))
 
 
 def test_cli_plot_only_redraws_figures_from_the_csv(tmp_path, capsys):
