@@ -15,11 +15,5 @@ for model in beta_vae_b12 vae_b1; do
   $PY $CMP --codes saved_models/$model --check-table --seeds 10 \
     --metrics factor_vae,beta_vae,beta_vae_raw,mig,sap --output $OUT
 done
-for seed in 0 1; do
-  for model in beta_vae_b12 vae_b1; do
-    echo "== $model dci seed $seed $(date -u +%H:%M:%S)"
-    $PY $CMP --codes saved_models/$model --seeds 1 --first-seed $seed \
-      --metrics dci --output $OUT
-  done
-done
+OUT=$OUT CORE=0 sh validate/run_dci_full.sh
 echo "end $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
