@@ -144,11 +144,10 @@ def worth_tabulating(data, metrics: Sequence[str], protocol: str) -> bool:
     """Whether a codes table saves time: the full protocol of a metric that
     encodes millions of images (beta_vae, factor_vae) on data that renders
     each combination one way."""
-    return (
-        protocol == "full"
-        and bool(_PAIR_METRICS & set(metrics))
-        and bool(getattr(data, "renders_deterministically", False))
-    )
+    if protocol != "full" or not _PAIR_METRICS & set(metrics):
+        return False
+    data = as_ground_truth(data, need_factors=False)
+    return bool(getattr(data, "renders_deterministically", False))
 
 
 def tabulate_if_worth_it(
@@ -175,8 +174,7 @@ def tabulate_if_worth_it(
             f"codes_table must be 'auto', 'on' or 'off'; got {codes_table!r}"
         )
     if codes_table == "off" or (
-        codes_table == "auto"
-        and not worth_tabulating(as_ground_truth(data), metrics, protocol)
+        codes_table == "auto" and not worth_tabulating(data, metrics, protocol)
     ):
         return data, representation_fn, None
     started = time.time()

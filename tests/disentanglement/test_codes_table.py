@@ -9,7 +9,7 @@ import pytest
 from support import FactorVectorData, partial_factor_images
 
 from keras_bvae.commands.evaluate import evaluate_model
-from keras_bvae.datasets import DSpritesSimulator
+from keras_bvae.datasets import DSpritesSimulator, ImageSet
 from keras_bvae.disentanglement import METRICS, CodesTable, evaluate, progress
 from keras_bvae.disentanglement.codes_table import worth_tabulating
 
@@ -115,6 +115,18 @@ def test_evaluate_with_and_without_table_agree():
     assert not worth_tabulating(data, ["beta_vae"], "quick")
     assert not worth_tabulating(data, ["mig", "dci"], "full")
     assert not worth_tabulating(FactorVectorData(SIZES), ["beta_vae"], "full")
+
+
+def test_auto_leaves_unlabelled_data_to_the_label_free_metrics():
+    images = ImageSet(np.zeros((8, 4, 4, 1), np.uint8))
+    scores = evaluate(
+        images,
+        lambda x: np.asarray(x).reshape(len(x), -1)[:, :2] + 0.0,
+        metrics=["unsupervised"],
+        codes_table="auto",
+        num_train=8,
+    )
+    assert set(scores) == {"unsupervised"}
 
 
 def test_library_evaluate_takes_the_table_option():
