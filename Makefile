@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The main job: train a beta-VAE on the procedural dSprites simulator
-# (80 s on 2 idle CPU cores, 2.5 min on a busy machine) and write runs/quickstart/.
+# (80-230 s of training on 2 idle cores, by CPU: README) and write runs/quickstart/
 run: $(STAMP)
 	$(PY) -m keras_bvae train --output-dir runs/quickstart
 
