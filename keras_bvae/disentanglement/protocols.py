@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.disentanglement import _utils
+from keras_bvae.disentanglement.codes_table import tabulate_if_worth_it
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = [
@@ -110,8 +111,6 @@ def evaluate(
     data = as_ground_truth(
         data, need_factors=not set(names) <= LABEL_FREE_METRICS
     )
-    from keras_bvae.disentanglement.codes_table import tabulate_if_worth_it
-
     data, representation_fn, _ = tabulate_if_worth_it(
         data, representation_fn, codes_table, names, protocol
     )

@@ -39,7 +39,6 @@ def _log_axis_at(ax, values) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
     if ticks and ticks[-1] / ticks[0] <= 100:
         ax.set_xticks(ticks, [f"{v:.3g}" for v in ticks])
-        ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_score_vs_beta(
