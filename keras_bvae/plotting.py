@@ -353,6 +353,65 @@ def plot_kl_per_latent(
     return figure
 
 
+def plot_factor_nmi_over_training(
+    steps: Sequence[float],
+    nmi: np.ndarray,
+    factor_names: Sequence[str],
+):
+    """Each factor's best latent NMI over training: when each factor got a
+    latent of its own.
+
+    Args:
+        steps: (T,) training steps of the snapshots.
+        nmi: (T, M, K) latent x factor NMI of each snapshot
+            (``label_latents(...)["nmi"]``).
+        factor_names: the K factor names.
+
+    Returns:
+        A matplotlib Figure: one line per factor, max over latents of its
+        NMI, each point marked with the index of that latent.
+    """
+    nmi = np.asarray(nmi, np.float64)
+    if nmi.ndim != 3 or nmi.shape[0] != len(steps):
+        raise ValueError(
+            f"nmi must be (len(steps), M, K); got {nmi.shape} for "
+            f"{len(steps)} steps"
+        )
+    if nmi.shape[2] != len(factor_names):
+        raise ValueError(
+            f"got {len(factor_names)} factor names for {nmi.shape[2]} factors"
+        )
+    figure, ax = new_axes(7.0, 4.2)
+    best = nmi.max(axis=1)  # (T, K)
+    which = nmi.argmax(axis=1)
+    for k, name in enumerate(factor_names):
+        (line,) = ax.plot(
+            steps,
+            best[:, k],
+            marker="o",
+            markersize=3,
+            label=name,
+            linewidth=1.6,
+        )
+        for t in range(len(steps)):
+            # The latent's index where it changes, so a swap is visible.
+            if t == 0 or which[t, k] != which[t - 1, k]:
+                ax.annotate(
+                    f"z{which[t, k]}",
+                    (steps[t], best[t, k]),
+                    textcoords="offset points",
+                    xytext=(2, 4),
+                    fontsize=7,
+                    color=line.get_color(),
+                )
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("NMI of the factor's best latent")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return figure
+
+
 def plot_reconstructions(
     images: np.ndarray, reconstructions: np.ndarray, title: str | None = None
 ) -> Figure:

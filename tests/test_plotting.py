@@ -110,3 +110,26 @@ def test_kl_curves_label_the_used_latents_only(tmp_path):
     assert imread(save_figure(figure, str(tmp_path / "kl.png"))).ndim == 3
     with pytest.raises(ValueError, match="len\\(steps\\)"):
         plot_kl_per_latent(steps[:3], kl)
+
+
+def test_factor_nmi_curves_name_the_latent_where_it_changes(tmp_path):
+    from keras_bvae.plotting import plot_factor_nmi_over_training
+
+    steps = [1000, 2000, 3000]
+    nmi = np.zeros((3, 2, 2))
+    nmi[:, 0, 0] = [0.2, 0.5, 0.6]  # pos_x in z0 throughout
+    nmi[:, 1, 1] = [0.0, 0.4, 0.1]  # shape in z1, then z0 at the end
+    nmi[2, 0, 1] = 0.3
+    figure = plot_factor_nmi_over_training(steps, nmi, ["pos_x", "shape"])
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "pos_x",
+        "shape",
+    ]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.0, 0.4, 0.3])
+    assert [t.get_text() for t in ax.texts] == ["z0", "z0", "z1", "z0"]
+    assert imread(save_figure(figure, str(tmp_path / "nmi.png"))).ndim == 3
+    with pytest.raises(ValueError, match="len\\(steps\\)"):
+        plot_factor_nmi_over_training(steps[:2], nmi, ["pos_x", "shape"])
+    with pytest.raises(ValueError, match="factor names"):
+        plot_factor_nmi_over_training(steps, nmi, ["pos_x"])

@@ -1,0 +1,93 @@
+"""When each factor got a latent of its own: NMI over a run's snapshots.
+
+Loads every ``step-*.weights.h5`` backup kept from a long run (the run's
+own backup folder keeps only the last; ``/work/longruns/snapshot_loop.sh``
+copies each one as it is written), computes the latent x factor NMI of
+each (``label_latents``, 10,000 simulator images, seed 0) and writes
+``OUT/factor_emergence.json`` (steps, NMI matrices) and
+``OUT/factor_emergence.png`` (each factor's best-latent NMI over steps).
+
+Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import re
+import time
+
+import numpy as np
+
+from keras_bvae.disentanglement.latent_factors import label_latents
+from keras_bvae.plotting import plot_factor_nmi_over_training, save_figure
+from keras_bvae.runs.config import TrainConfig, build_model, load_data
+
+
+def snapshot_steps(folder: str) -> list[tuple[int, str]]:
+    """(step, path) of every backup weights file in ``folder``, by step."""
+    found = []
+    for path in glob.glob(os.path.join(folder, "step-*.weights.h5")):
+        match = re.search(r"step-(\d+)\.weights\.h5$", path)
+        found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", help="the run's folder (its config.json)")
+    parser.add_argument("snapshots", help="folder of step-*.weights.h5")
+    parser.add_argument("out", help="folder for the JSON and PNG")
+    parser.add_argument("--num-samples", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    with open(os.path.join(args.run, "config.json")) as handle:
+        saved = json.load(handle)
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = TrainConfig(**{k: v for k, v in saved.items() if k in fields})
+    data = load_data(config)
+    model = build_model(config, data.observation_shape)
+    model(np.zeros((1, *data.observation_shape), np.float32))
+    model.optimizer.build(model.trainable_variables)
+    snapshots = snapshot_steps(args.snapshots)
+    if not snapshots:
+        raise SystemExit(f"no step-*.weights.h5 in {args.snapshots}")
+    steps, matrices, labels = [], [], []
+    for step, path in snapshots:
+        started = time.time()
+        model.load_weights(path)
+        result = label_latents(
+            data, model.encode, seed=0, num_samples=args.num_samples
+        )
+        steps.append(step)
+        matrices.append(np.round(result["nmi"], 4).tolist())
+        labels.append(result["labels"])
+        best = ", ".join(
+            f"{name} z{j} {value:.2f}"
+            for name, (j, value) in result["best_latent"].items()
+        )
+        print(f"step {step}: {best} ({time.time() - started:.0f} s)")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "factor_emergence.json"), "w") as f:
+        json.dump(
+            {
+                "steps": steps,
+                "factor_names": list(result["factor_names"]),
+                "nmi": matrices,
+                "labels": labels,
+                "num_samples": args.num_samples,
+                "seed": 0,
+            },
+            f,
+            indent=1,
+        )
+    figure = plot_factor_nmi_over_training(
+        steps, np.array(matrices), result["factor_names"]
+    )
+    print(save_figure(figure, os.path.join(args.out, "factor_emergence.png")))
+
+
+if __name__ == "__main__":
+    main()
