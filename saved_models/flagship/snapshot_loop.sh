@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# A run's backup folder keeps only its last weights; this loop copies each
+# new backup of every long run into /work/longruns/snapshots/NAME_sSEED/ so
+# factor_emergence.py can score the run over training. Run it beside the
+# runs:  nohup nice -n 19 bash saved_models/flagship/snapshot_loop.sh &
+root=/work/longruns
+while true; do
+  for run in "$root"/runs/*/; do
+    name=$(basename "$run")
+    mkdir -p "$root/snapshots/$name"
+    for f in "$run"backup/step-*.weights.h5; do
+      [ -f "$f" ] || continue
+      dst=$root/snapshots/$name/$(basename "$f")
+      # The wait lets a backup being written finish before it is copied.
+      [ -f "$dst" ] || { sleep 5; cp "$f" "$dst.tmp" && mv "$dst.tmp" "$dst"; }
+    done
+  done
+  sleep 30
+done
