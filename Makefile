@@ -25,10 +25,13 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
 LINTED := keras_bvae tests benchmarks saved_models validate sweeps
+# Markdown: ruff's preview mode formats the Python examples in it.
+DOCS := $(wildcard *.md */*.md */*/*.md)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/ruff format --check --preview $(DOCS)
 
 clean:
 	rm -rf $(VENV) runs
