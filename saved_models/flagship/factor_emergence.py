@@ -3,7 +3,8 @@
 Loads every ``step-*.weights.h5`` backup kept from a long run (the run's
 own backup folder keeps only the last; ``/work/longruns/snapshot_loop.sh``
 copies each one as it is written), computes the latent x factor NMI of
-each (``label_latents``, 10,000 simulator images, seed 0) and writes
+each (``label_latents``, 10,000 simulator images, seed 0; every
+``--every`` steps, default 2,000) and writes
 ``OUT/factor_emergence.json`` (steps, NMI matrices) and
 ``OUT/factor_emergence.png`` (each factor's best-latent NMI over steps).
 
@@ -42,6 +43,9 @@ def main(argv=None) -> None:
     parser.add_argument("snapshots", help="folder of step-*.weights.h5")
     parser.add_argument("out", help="folder for the JSON and PNG")
     parser.add_argument("--num-samples", type=int, default=10_000)
+    parser.add_argument(
+        "--every", type=int, default=2000, help="score steps divisible by it"
+    )
     args = parser.parse_args(argv)
     with open(os.path.join(args.run, "config.json")) as handle:
         saved = json.load(handle)
@@ -51,7 +55,11 @@ def main(argv=None) -> None:
     model = build_model(config, data.observation_shape)
     model(np.zeros((1, *data.observation_shape), np.float32))
     model.optimizer.build(model.trainable_variables)
-    snapshots = snapshot_steps(args.snapshots)
+    snapshots = [
+        (step, path)
+        for step, path in snapshot_steps(args.snapshots)
+        if step % args.every == 0
+    ]
     if not snapshots:
         raise SystemExit(f"no step-*.weights.h5 in {args.snapshots}")
     steps, matrices, labels = [], [], []

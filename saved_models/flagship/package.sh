@@ -3,14 +3,17 @@
 # the model without optimiser state, SavedModel export, every metric under
 # the full protocol, Higgins and MIG under the quick one, traversals
 # labelled by factor (PNG and GIF), the latent x factor NMI heatmap and the
-# KL of each latent over training. Each step's wall time -> timing.txt.
-# Usage: bash saved_models/flagship/package.sh NAME RUN_DIR
+# KL of each latent over training, and, when the run's backups were kept
+# (snapshot_loop.sh), each factor's NMI over training (factor_emergence.py).
+# Each step's wall time -> timing.txt.
+# Usage: bash saved_models/flagship/package.sh NAME RUN_DIR [SNAPSHOTS]
+#   (SNAPSHOTS defaults to /work/longruns/snapshots/NAME)
 #   e.g. bash saved_models/flagship/package.sh beta_vae_b12_s0 \
 #          /work/longruns/runs/beta_vae_b12_s0
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
-name=$1; run=$2
+name=$1; run=$2; snapshots=${3:-/work/longruns/snapshots/$1}
 out=saved_models/flagship/$name
 [ -f "$run/model.keras" ] || { echo "no $run/model.keras: not finished" >&2; exit 2; }
 rm -rf "$out"; mkdir -p "$out"
@@ -41,3 +44,7 @@ timed evaluate-quick "$PY" -m keras_bvae evaluate "$out" --protocol quick \
   --metrics beta_vae,mig --seed 0 --output "$out/metrics_quick.json"
 timed traverse "$PY" -m keras_bvae traverse "$out" --gif
 "$PY" saved_models/flagship/plot_kl.py "$out"
+if compgen -G "$snapshots/step-*.weights.h5" > /dev/null; then
+  timed factor-emergence "$PY" saved_models/flagship/factor_emergence.py \
+    "$run" "$snapshots" "$out"
+fi
