@@ -27,6 +27,7 @@ __all__ = [
     "render_and_encode",
     "stream_codes",
     "sample_codes",
+    "sample_train_test_codes",
     "discretize",
     "entropy",
     "mutual_information_matrix",
@@ -246,6 +247,32 @@ def sample_codes(
     factors = data.sample_factors(num, rng)
     codes = render_and_encode(data, representation_fn, factors, rng, batch_size)
     return factors, codes
+
+
+def sample_train_test_codes(
+    data: GroundTruthData,
+    representation_fn: RepresentationFn,
+    num_train: int,
+    num_test: int,
+    rng: np.random.Generator,
+    batch_size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A training and a held-out sample, drawn in that order from ``rng``:
+    ``(v_train, z_train, v_test, z_test)``. Announces the images to the
+    progress display and checks both codes have the same width."""
+    progress.expect("images", num_train + num_test)
+    v_train, z_train = sample_codes(
+        data, representation_fn, num_train, rng, batch_size
+    )
+    v_test, z_test = sample_codes(
+        data, representation_fn, num_test, rng, batch_size
+    )
+    if z_train.shape[1] != z_test.shape[1]:
+        raise ValueError(
+            f"representation_fn returned {z_train.shape[1]} and then "
+            f"{z_test.shape[1]} dimensions"
+        )
+    return v_train, z_train, v_test, z_test
 
 
 def discretize(codes: np.ndarray, num_bins: int) -> np.ndarray:

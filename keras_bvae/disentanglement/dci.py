@@ -135,18 +135,9 @@ def dci(
     )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
-    progress.expect("images", num_train + num_test)
-    v_train, z_train = _utils.sample_codes(
-        data, representation_fn, num_train, rng, encode_batch_size
+    v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
+        data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
-    v_test, z_test = _utils.sample_codes(
-        data, representation_fn, num_test, rng, encode_batch_size
-    )
-    if z_train.shape[1] != z_test.shape[1]:
-        raise ValueError(
-            f"representation_fn returned {z_train.shape[1]} and then "
-            f"{z_test.shape[1]} dimensions"
-        )
     base = GradientBoostingClassifier() if classifier is None else classifier
     num_dims = z_train.shape[1]
     importance = np.zeros((num_dims, len(factor_indices)))

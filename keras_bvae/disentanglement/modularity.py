@@ -33,7 +33,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils, progress
+from keras_bvae.disentanglement import _utils
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = [
@@ -162,18 +162,9 @@ def modularity_explicitness(
     if len(factor_indices) < 2:
         raise ValueError("modularity needs at least 2 factors; got 1")
     rng = as_rng(seed)
-    progress.expect("images", num_train + num_test)
-    v_train, z_train = _utils.sample_codes(
-        data, representation_fn, num_train, rng, encode_batch_size
+    v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
+        data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
-    v_test, z_test = _utils.sample_codes(
-        data, representation_fn, num_test, rng, encode_batch_size
-    )
-    if z_train.shape[1] != z_test.shape[1]:
-        raise ValueError(
-            f"representation_fn returned {z_train.shape[1]} and then "
-            f"{z_test.shape[1]} dimensions"
-        )
     v_train, v_test = v_train[:, factor_indices], v_test[:, factor_indices]
     mi = _utils.mutual_information_matrix(
         _utils.discretize(z_train, num_bins), v_train

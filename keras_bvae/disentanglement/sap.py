@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.svm import LinearSVC
 
 from keras_bvae.datasets.base import as_rng
-from keras_bvae.disentanglement import _utils, progress
+from keras_bvae.disentanglement import _utils
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
 __all__ = ["sap", "PROTOCOLS", "SCORE_KEYS"]
@@ -94,19 +94,12 @@ def sap(
     )
     factor_indices = _utils.resolve_factors(data, factors)
     rng = as_rng(seed)
-    progress.expect("images", num_train + num_test)
-    v_train, z_train = _utils.sample_codes(
-        data, representation_fn, num_train, rng, encode_batch_size
-    )
-    v_test, z_test = _utils.sample_codes(
-        data, representation_fn, num_test, rng, encode_batch_size
+    v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
+        data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
     num_dims = z_train.shape[1]
-    if num_dims < 2 or z_test.shape[1] != num_dims:
-        raise ValueError(
-            "SAP needs the same D >= 2 code dimensions for train and test; "
-            f"got {num_dims} and {z_test.shape[1]}"
-        )
+    if num_dims < 2:
+        raise ValueError(f"SAP needs D >= 2 code dimensions; got {num_dims}")
     base = _default_classifier() if classifier is None else classifier
     scores = np.zeros((num_dims, len(factor_indices)))
     for col, k in enumerate(factor_indices):
