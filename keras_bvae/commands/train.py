@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig
@@ -183,8 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from keras_bvae.callbacks.backup import NonFiniteLossError
     from keras_bvae.runs.training import train
 
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    config = TrainConfig.from_dict(vars(args))
     try:
         train(config, verbose=args.verbose, fresh=args.fresh)
     except NonFiniteLossError as error:

@@ -179,6 +179,19 @@ class TrainConfig:
         check_number("capacity_gamma", self.capacity_gamma, minimum=0.0)
         check_number("learning_rate", self.learning_rate, positive=True)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """The config in ``values`` (parsed arguments, a run's
+        ``config.json``), ignoring keys that are not settings (the model's
+        own config, command-line-only options).
+
+        Example:
+            >>> with open("runs/quickstart/config.json") as f:
+            ...     config = TrainConfig.from_dict(json.load(f))
+        """
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in fields})
+
     @property
     def objective_name(self) -> str:
         """The objective trained: ``objective``, else "annealed_vae" when

@@ -14,7 +14,6 @@ Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import glob
 import json
 import os
@@ -49,8 +48,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     with open(os.path.join(args.run, "config.json")) as handle:
         saved = json.load(handle)
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{k: v for k, v in saved.items() if k in fields})
+    config = TrainConfig.from_dict(saved)
     data = load_data(config)
     model = build_model(config, data.observation_shape)
     model(np.zeros((1, *data.observation_shape), np.float32))
