@@ -412,6 +412,55 @@ def plot_factor_nmi_over_training(
     return figure
 
 
+def plot_rate_split(
+    steps: Sequence[float],
+    kl: np.ndarray,
+    information: np.ndarray,
+    min_kl: float = 0.1,
+):
+    """Each used latent's KL over training beside the part of it that is
+    information about the images (``keras_bvae.rate``).
+
+    Args:
+        steps: (T,) training steps.
+        kl, information: (T, M) nats, from ``rate_decomposition``.
+        min_kl: float. Latents whose last KL is below it are left out.
+
+    Returns:
+        A matplotlib Figure: a solid line (KL) and a dashed line
+        (information) per latent, in the same colour.
+    """
+    kl = np.asarray(kl, np.float64)
+    information = np.asarray(information, np.float64)
+    if (
+        kl.ndim != 2
+        or kl.shape[0] != len(steps)
+        or kl.shape != information.shape
+    ):
+        raise ValueError(
+            f"kl and information must both be (len(steps), M); got "
+            f"{kl.shape} and {information.shape} for {len(steps)} steps"
+        )
+    figure, ax = new_axes(7.0, 4.2)
+    for j in range(kl.shape[1]):
+        if kl[-1, j] < min_kl:
+            continue
+        (line,) = ax.plot(steps, kl[:, j], linewidth=1.6, label=f"z{j} KL")
+        ax.plot(
+            steps,
+            information[:, j],
+            linestyle="--",
+            color=line.get_color(),
+            label=f"z{j} information",
+        )
+    ax.set_xlabel("training step")
+    ax.set_ylabel("nats")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="upper left", ncol=2)
+    return figure
+
+
 def plot_reconstructions(
     images: np.ndarray, reconstructions: np.ndarray, title: str | None = None
 ) -> Figure:

@@ -133,3 +133,21 @@ def test_factor_nmi_curves_name_the_latent_where_it_changes(tmp_path):
         plot_factor_nmi_over_training(steps[:2], nmi, ["pos_x", "shape"])
     with pytest.raises(ValueError, match="factor names"):
         plot_factor_nmi_over_training(steps, nmi, ["pos_x"])
+
+
+def test_rate_split_draws_kl_and_information_of_used_latents(tmp_path):
+    from keras_bvae.plotting import plot_rate_split
+
+    steps = [1000, 2000]
+    kl = np.array([[1.0, 0.0], [2.0, 0.01]])
+    info = np.array([[0.9, 0.0], [1.1, 0.0]])
+    figure = plot_rate_split(steps, kl, info)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "z0 KL",
+        "z0 information",
+    ]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.9, 1.1])
+    assert imread(save_figure(figure, str(tmp_path / "rate.png"))).ndim == 3
+    with pytest.raises(ValueError, match="both be"):
+        plot_rate_split(steps, kl, info[:, :1])

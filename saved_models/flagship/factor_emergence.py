@@ -7,6 +7,9 @@ each (``label_latents``, 10,000 simulator images, seed 0; every
 ``--every`` steps, default 2,000) and writes
 ``OUT/factor_emergence.json`` (steps, NMI matrices) and
 ``OUT/factor_emergence.png`` (each factor's best-latent NMI over steps).
+It also splits each latent's KL into information about the images and
+mismatch of the aggregate posterior with the prior (``keras_bvae.rate``,
+on 5,000 images), in the JSON and in ``OUT/rate_split.png``.
 
 Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
 """
@@ -23,7 +26,12 @@ import time
 import numpy as np
 
 from keras_bvae.disentanglement.latent_factors import label_latents
-from keras_bvae.plotting import plot_factor_nmi_over_training, save_figure
+from keras_bvae.plotting import (
+    plot_factor_nmi_over_training,
+    plot_rate_split,
+    save_figure,
+)
+from keras_bvae.rate import rate_decomposition
 from keras_bvae.runs.config import TrainConfig, build_model, load_data
 
 
@@ -42,6 +50,7 @@ def main(argv=None) -> None:
     parser.add_argument("snapshots", help="folder of step-*.weights.h5")
     parser.add_argument("out", help="folder for the JSON and PNG")
     parser.add_argument("--num-samples", type=int, default=10_000)
+    parser.add_argument("--rate-images", type=int, default=5_000)
     parser.add_argument(
         "--every", type=int, default=2000, help="score steps divisible by it"
     )
@@ -60,21 +69,33 @@ def main(argv=None) -> None:
     ]
     if not snapshots:
         raise SystemExit(f"no step-*.weights.h5 in {args.snapshots}")
-    steps, matrices, labels = [], [], []
+    _, rate_images = data.sample(args.rate_images, rng=0)
+    steps, matrices, labels, kls, infos = [], [], [], [], []
     for step, path in snapshots:
         started = time.time()
         model.load_weights(path)
         result = label_latents(
             data, model.encode, seed=0, num_samples=args.num_samples
         )
+        rate = rate_decomposition(*model.posterior_params(rate_images))
         steps.append(step)
         matrices.append(np.round(result["nmi"], 4).tolist())
         labels.append(result["labels"])
+        kls.append(np.round(rate["kl"], 4).tolist())
+        infos.append(np.round(rate["information"], 4).tolist())
         best = ", ".join(
             f"{name} z{j} {value:.2f}"
             for name, (j, value) in result["best_latent"].items()
         )
-        print(f"step {step}: {best} ({time.time() - started:.0f} s)")
+        used = ", ".join(
+            f"z{j} {kl:.2f} ({info:.2f})"
+            for j, (kl, info) in enumerate(zip(kls[-1], infos[-1]))
+            if kl > 0.1
+        )
+        print(
+            f"step {step}: NMI {best}; KL (information) {used} "
+            f"({time.time() - started:.0f} s)"
+        )
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "factor_emergence.json"), "w") as f:
         json.dump(
@@ -84,6 +105,9 @@ def main(argv=None) -> None:
                 "nmi": matrices,
                 "labels": labels,
                 "num_samples": args.num_samples,
+                "kl": kls,
+                "information": infos,
+                "rate_images": args.rate_images,
                 "seed": 0,
             },
             f,
@@ -93,6 +117,8 @@ def main(argv=None) -> None:
         steps, np.array(matrices), result["factor_names"]
     )
     print(save_figure(figure, os.path.join(args.out, "factor_emergence.png")))
+    figure = plot_rate_split(steps, np.array(kls), np.array(infos))
+    print(save_figure(figure, os.path.join(args.out, "rate_split.png")))
 
 
 if __name__ == "__main__":
