@@ -19,8 +19,6 @@ Usage (from the repository root):
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 
 import numpy as np
@@ -29,7 +27,7 @@ import tensorflow as tf
 import keras_bvae.distributions as dists
 from keras_bvae import datasets
 from keras_bvae.disentanglement.latent_factors import label_latents
-from keras_bvae.runs.config import TrainConfig, build_model, load_data
+from keras_bvae.runs.config import model_for_run
 
 
 def main(argv=None) -> None:
@@ -47,12 +45,7 @@ def main(argv=None) -> None:
         return mean, tf.maximum(logvar, args.floor)
 
     dists.split_posterior_params = floored  # model.py looks it up per call
-    with open(os.path.join(args.run, "config.json")) as handle:
-        config = TrainConfig.from_dict(json.load(handle))
-    data = load_data(config)
-    model = build_model(config, data.observation_shape)
-    model(np.zeros((1, *data.observation_shape), np.float32))
-    model.optimizer.build(model.trainable_variables)
+    config, data, model = model_for_run(args.run)
     model.load_weights(args.weights)
     start = int(model.optimizer.iterations.numpy())
     print(f"resumed at step {start}, floor logvar {args.floor:.2f}")

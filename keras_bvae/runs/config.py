@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 
 from keras_bvae.datasets import check_data_name
+from keras_bvae.datasets.stream import observation_shape_of
 from keras_bvae.distributions import LIKELIHOODS
 from keras_bvae.model import BetaVAE
 from keras_bvae.networks import ARCHITECTURES, burgess_depth
@@ -29,6 +33,7 @@ __all__ = [
     "build_model",
     "build_objective",
     "load_data",
+    "model_for_run",
 ]
 
 # Settings that may differ between an interrupted run and its resumption.
@@ -264,3 +269,22 @@ def build_model(
     adam = keras.optimizers.Adam if distributed else FusedAdam
     model.compile(optimizer=adam(config.learning_rate))
     return model
+
+
+def model_for_run(output_dir: str):
+    """``(config, data, model)`` of a run folder, the model built with its
+    optimiser so that any of the run's backups (``step-*.weights.h5``:
+    weights and Adam state) loads with ``model.load_weights``.
+
+    Example:
+        >>> config, data, model = model_for_run("runs/quickstart")
+        >>> model.load_weights(glob.glob("runs/quickstart/backup/*.h5")[0])
+    """
+    with open(os.path.join(output_dir, "config.json")) as handle:
+        config = TrainConfig.from_dict(json.load(handle))
+    data = load_data(config)
+    shape = observation_shape_of(data)
+    model = build_model(config, shape)
+    model(np.zeros((1, *shape), np.float32))
+    model.optimizer.build(model.trainable_variables)
+    return config, data, model

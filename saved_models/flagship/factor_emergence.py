@@ -32,7 +32,7 @@ from keras_bvae.plotting import (
     save_figure,
 )
 from keras_bvae.rate import rate_decomposition
-from keras_bvae.runs.config import TrainConfig, build_model, load_data
+from keras_bvae.runs.config import model_for_run
 
 
 def snapshot_steps(folder: str) -> list[tuple[int, str]]:
@@ -55,13 +55,7 @@ def main(argv=None) -> None:
         "--every", type=int, default=2000, help="score steps divisible by it"
     )
     args = parser.parse_args(argv)
-    with open(os.path.join(args.run, "config.json")) as handle:
-        saved = json.load(handle)
-    config = TrainConfig.from_dict(saved)
-    data = load_data(config)
-    model = build_model(config, data.observation_shape)
-    model(np.zeros((1, *data.observation_shape), np.float32))
-    model.optimizer.build(model.trainable_variables)
+    _, data, model = model_for_run(args.run)
     snapshots = [
         (step, path)
         for step, path in snapshot_steps(args.snapshots)

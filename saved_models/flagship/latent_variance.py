@@ -18,13 +18,11 @@ Usage: python saved_models/flagship/latent_variance.py RUN_DIR SNAPSHOTS
 from __future__ import annotations
 
 import argparse
-import json
-import os
 
 import numpy as np
 from factor_emergence import snapshot_steps
 
-from keras_bvae.runs.config import TrainConfig, build_model, load_data
+from keras_bvae.runs.config import model_for_run
 
 
 def variance_shares(means, logvars, factors, factor_names, min_var=1e-3):
@@ -63,12 +61,7 @@ def main(argv=None) -> None:
     parser.add_argument("steps", help="comma-separated steps")
     parser.add_argument("--images", type=int, default=20_000)
     args = parser.parse_args(argv)
-    with open(os.path.join(args.run, "config.json")) as handle:
-        config = TrainConfig.from_dict(json.load(handle))
-    data = load_data(config)
-    model = build_model(config, data.observation_shape)
-    model(np.zeros((1, *data.observation_shape), np.float32))
-    model.optimizer.build(model.trainable_variables)
+    _, data, model = model_for_run(args.run)
     factors, images = data.sample(args.images, rng=1)
     paths = dict(snapshot_steps(args.snapshots))
     for step in (int(s) for s in args.steps.split(",")):

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from keras_bvae.runs.config import TrainConfig
@@ -20,3 +21,25 @@ def test_from_dict_reads_back_a_saved_config_and_ignores_other_keys(tmp_path):
 def test_from_dict_validates_like_the_constructor():
     with pytest.raises(ValueError, match="latent_dim"):
         TrainConfig.from_dict({"latent_dim": 0})
+
+
+def test_model_for_run_loads_the_runs_backups(tmp_path):
+    from keras_bvae.runs.config import model_for_run
+
+    config = TrainConfig(output_dir=str(tmp_path), latent_dim=3)
+    (tmp_path / "config.json").write_text(
+        json.dumps(dataclasses.asdict(config))
+    )
+    saved_config, data, trained = model_for_run(str(tmp_path))
+    assert saved_config == config
+    assert trained.latent_dim == 3
+    trained.optimizer.iterations.assign(1234)
+    trained.weights[0].assign(trained.weights[0] + 1.0)
+    path = str(tmp_path / "step-000001234.weights.h5")
+    trained.save_weights(path)
+
+    _, _, fresh = model_for_run(str(tmp_path))
+    fresh.load_weights(path)
+    assert int(fresh.optimizer.iterations.numpy()) == 1234
+    for a, b in zip(fresh.weights, trained.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
