@@ -116,8 +116,11 @@ def dci(
 
     Returns:
         dict with ``disentanglement``, ``completeness``,
-        ``informativeness_train``, ``informativeness_test``,
-        ``importance_matrix`` (D lists of K floats) and the settings used.
+        ``informativeness_train``, ``informativeness_test`` (mean accuracy
+        over factors), ``per_factor_informativeness`` (factor name ->
+        held-out accuracy: whether the whole code predicts that factor,
+        however spread over dimensions), ``importance_matrix`` (D lists of
+        K floats) and the settings used.
 
     Example:
     ```python
@@ -183,16 +186,20 @@ def dci(
             col = futures[future]
             importance[:, col], train_acc[col], test_acc[col] = future.result()
             progress.advance("classifiers")
+    names = [data.factor_names[i] for i in factor_indices]
     return {
         "disentanglement": _weighted_score(importance),
         "completeness": _weighted_score(importance.T),
         "informativeness_train": float(train_acc.mean()),
         "informativeness_test": float(test_acc.mean()),
+        "per_factor_informativeness": dict(
+            zip(names, test_acc.astype(float).tolist())
+        ),
         "importance_matrix": importance.tolist(),
         "seed": _utils.seed_record(seed),
         "encode_batch_size": encode_batch_size,
         "num_train": num_train,
         "num_test": num_test,
-        "factors": [data.factor_names[i] for i in factor_indices],
+        "factors": names,
         "classifier": repr(base),
     }

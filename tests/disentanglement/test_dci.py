@@ -34,6 +34,22 @@ def test_oracle_scores_high_with_default_classifier():
     assert np.all(np.argmax(importance, axis=0) == [0, 1, 2])
 
 
+def test_per_factor_informativeness_finds_the_factor_the_code_lacks():
+    def without_last(x):
+        return oracle(x)[:, :2]
+
+    result = dci(DATA, without_last, seed=0, **SMALL)
+    per_factor = result["per_factor_informativeness"]
+    assert list(per_factor) == list(DATA.factor_names)
+    assert per_factor[DATA.factor_names[0]] >= 0.95
+    assert per_factor[DATA.factor_names[1]] >= 0.95
+    # The third factor has 5 equally likely classes: chance is 0.2.
+    assert per_factor[DATA.factor_names[2]] < 0.35
+    assert result["informativeness_test"] == pytest.approx(
+        np.mean(list(per_factor.values()))
+    )
+
+
 def test_mixed_code_scores_lower_than_oracle():
     # Orthogonal mixing: every factor needs every dimension.
     mix = np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 1.0], [1.0, 0.0, -2.0]])
