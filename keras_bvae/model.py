@@ -491,6 +491,10 @@ class BetaVAE(LatentInference, keras.Model):
     @classmethod
     def from_config(cls, config: dict) -> BetaVAE:
         config = dict(config)
+        if config.get("capacity") is not None and "objective" not in config:
+            # Files saved before objectives were parts store the unused
+            # default beta beside capacity, which replaced it.
+            config["beta"] = config["normalized_beta"] = None
         for key in ("encoder", "decoder"):
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])

@@ -190,8 +190,14 @@ def test_config_of_earlier_versions_loads():
     }
     model = BetaVAE.from_config(old)
     assert model.beta == pytest.approx(0.03 * 4096 / 4)
+    # With capacity it also wrote the default beta it ignored.
     annealed = BetaVAE.from_config(
-        {**old, "normalized_beta": None, "capacity": {"capacity_max": 5.0}}
+        {
+            **old,
+            "beta": 4.0,
+            "normalized_beta": None,
+            "capacity": {"capacity_max": 5.0},
+        }
     )
     assert annealed.objective.schedule.capacity_max == 5.0
 
