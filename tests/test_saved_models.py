@@ -35,7 +35,7 @@ FILES = (
     "timing.txt",
 )
 # Long runs (saved_models/flagship/README.md), without optimiser state.
-FLAGSHIPS = ("flagship/beta_vae_b12_s0",)
+FLAGSHIPS = ("flagship/beta_vae_b12_s0", "flagship/annealed_c25_g100_s0")
 FLAGSHIP_FILES = (
     *FILES,
     "latent_factors.json",
