@@ -11,6 +11,10 @@ even from the images: the square looks alike every 90 degrees and the
 ellipse every 180 (and 0 and 2 pi are the same angle), so a classifier
 that sees the image exactly scores about (39/40 + 1/4 + 1/2) / 3 = 0.58.
 
+Beside a training run give it one BLAS thread (OPENBLAS_NUM_THREADS=1):
+with two, on our 2-core machine, its threads waited on each other and one
+model took over 40 minutes instead of about two.
+
 Usage: python saved_models/flagship/factor_probe.py SPEC [SPEC ...]
     where SPEC is a saved model (folder or .keras file) or
     RUN_DIR:WEIGHTS (a long run's folder and one of its backups).
