@@ -12,6 +12,7 @@ mismatch of the aggregate posterior with the prior (``keras_bvae.rate``,
 on 5,000 images), in the JSON and in ``OUT/rate_split.png``.
 
 Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
+    [--continues EARLIER_OUT/factor_emergence.json]
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--every", type=int, default=2000, help="score steps divisible by it"
     )
+    parser.add_argument(
+        "--continues",
+        metavar="JSON",
+        help="factor_emergence.json of the run this one continues: its "
+        "steps before the first snapshot here are kept, not recomputed",
+    )
     args = parser.parse_args(argv)
     _, data, model = model_for_run(args.run)
     snapshots = [
@@ -65,6 +72,27 @@ def main(argv=None) -> None:
         raise SystemExit(f"no step-*.weights.h5 in {args.snapshots}")
     _, rate_images = data.sample(args.rate_images, rng=0)
     steps, matrices, labels, kls, infos = [], [], [], [], []
+    if args.continues:
+        with open(args.continues) as f:
+            earlier = json.load(f)
+        for key, value in (
+            ("num_samples", args.num_samples),
+            ("rate_images", args.rate_images),
+        ):
+            if earlier[key] != value:
+                raise SystemExit(
+                    f"{args.continues} used {key} {earlier[key]}, not {value}"
+                )
+        first = snapshots[0][0]
+        keep = [i for i, s in enumerate(earlier["steps"]) if s < first]
+        for name, values in (
+            ("steps", steps),
+            ("nmi", matrices),
+            ("labels", labels),
+            ("kl", kls),
+            ("information", infos),
+        ):
+            values.extend(earlier[name][i] for i in keep)
     for step, path in snapshots:
         started = time.time()
         model.load_weights(path)

@@ -6,14 +6,17 @@
 # KL of each latent over training, and, when the run's backups were kept
 # (snapshot_loop.sh), each factor's NMI over training (factor_emergence.py).
 # Each step's wall time -> timing.txt.
-# Usage: bash saved_models/flagship/package.sh NAME RUN_DIR [SNAPSHOTS]
-#   (SNAPSHOTS defaults to /work/longruns/snapshots/NAME)
+# Usage: bash saved_models/flagship/package.sh NAME RUN_DIR [SNAPSHOTS
+#          [EARLIER_EMERGENCE_JSON]]
+#   (SNAPSHOTS defaults to /work/longruns/snapshots/NAME; the JSON, for a
+#   run continued from another's backup, supplies the earlier steps)
 #   e.g. bash saved_models/flagship/package.sh beta_vae_b12_s0 \
 #          /work/longruns/runs/beta_vae_b12_s0
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 name=$1; run=$2; snapshots=${3:-/work/longruns/snapshots/$1}
+continues=(); [ -n "${4:-}" ] && continues=(--continues "$4")
 out=saved_models/flagship/$name
 [ -f "$run/model.keras" ] || { echo "no $run/model.keras: not finished" >&2; exit 2; }
 rm -rf "$out"; mkdir -p "$out"
@@ -46,5 +49,5 @@ timed traverse "$PY" -m keras_bvae traverse "$out" --gif
 "$PY" saved_models/flagship/plot_kl.py "$out"
 if compgen -G "$snapshots/step-*.weights.h5" > /dev/null; then
   timed factor-emergence "$PY" saved_models/flagship/factor_emergence.py \
-    "$run" "$snapshots" "$out"
+    "$run" "$snapshots" "$out" "${continues[@]}"
 fi
