@@ -4,13 +4,29 @@
 # resume it on another machine: commit the folder it prints. Run it while
 # the run is paused or between backups (a backup is replaced atomically,
 # but the copy takes a moment).
+# Snapshots (snapshot_loop.sh) do not outlive the machine, so it also scores
+# this machine's snapshots with factor_emergence.py, continuing the kept
+# factor_emergence.json: the run's NMI over training so far travels with it
+# (package.sh takes that JSON as its 4th argument).
 # Usage: bash saved_models/flagship/keep_progress.sh NAME_sSEED
 set -euo pipefail
 cd "$(dirname "$0")"
+PY=${PY:-../../.venv/bin/python}
 run=/work/longruns/runs/$1
+snapshots=/work/longruns/snapshots/$1
 [ -f "$run/backup/state.json" ] || { echo "no backup in $run" >&2; exit 2; }
 kept=in_progress/$1
+earlier=()
+if [ -f "$kept/factor_emergence.json" ]; then
+  cp "$kept/factor_emergence.json" "/tmp/$1.emergence.json"
+  earlier=(--continues "/tmp/$1.emergence.json")
+fi
 rm -rf "$kept"; mkdir -p "$kept"
 cp -r "$run/backup" "$kept"/
 cp "$run"/{config.json,history.csv,log.txt,train.log} "$kept"/
+if compgen -G "$snapshots/step-*.weights.h5" > /dev/null; then
+  "$PY" factor_emergence.py "$run" "$snapshots" "$kept" "${earlier[@]}"
+elif [ ${#earlier[@]} -gt 0 ]; then
+  cp "/tmp/$1.emergence.json" "$kept/factor_emergence.json"
+fi
 echo "saved_models/flagship/$kept: step $(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('step'))" "$run/backup/state.json"), $(du -sh "$kept" | cut -f1)"
