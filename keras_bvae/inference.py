@@ -131,7 +131,8 @@ class LatentInference:
         Args:
             images: array (B, H, W, C) in the model's image shape.
             batch_size: int. Images per encoder call. Defaults to 256;
-                the results do not depend on it.
+                the results depend on it only through float32 rounding
+                (some CPUs' kernels sum in a batch-size-dependent order).
             precision: "float32" (default) or "bfloat16": the encoder's
                 arithmetic. bfloat16 is about 3x faster on CPUs with AMX
                 (measured on a Xeon with AMX; codes within about 1% of the

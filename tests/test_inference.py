@@ -39,7 +39,11 @@ def test_an_isa_cap_below_bfloat16_is_refused(tmp_path, no_gpu, monkeypatch):
 def test_batch_size_does_not_change_the_codes(small_model, images):
     model = small_model()
     reference = model.encode(images, batch_size=256)
-    np.testing.assert_array_equal(model.encode(images, batch_size=5), reference)
+    # Equal up to float32 rounding: on some CPUs (an AMD EPYC with AVX2) the
+    # kernels sum in an order that depends on the batch size.
+    np.testing.assert_allclose(
+        model.encode(images, batch_size=5), reference, rtol=1e-5, atol=1e-7
+    )
 
 
 def test_unknown_precision_is_refused(small_model, images):

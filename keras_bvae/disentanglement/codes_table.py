@@ -4,9 +4,10 @@ On a data set with one observation per factor combination (binary dSprites
 has 737,280), a metric's images are all drawn from that fixed set. The
 full protocols of the Higgins and FactorVAE metrics encode 1.92M and 0.97M
 images, most of them repeats; encoding each combination once and looking
-the codes up gives the same codes (the encoder sees the same images, and
-its output does not depend on the batch it is in), hence the same scores
-for the same seed, at a fraction of the cost.
+the codes up gives the codes the metric would compute (the encoder sees
+the same images; on CPUs whose kernels sum in a batch-size-dependent order
+they differ in the last float32 bit), hence the same scores for the same
+seed, at a fraction of the cost.
 
 ``CodesTable(data, model.encode)`` encodes every combination;
 ``table.data`` and ``table.representation`` then stand in for ``data`` and
