@@ -20,11 +20,10 @@ import numpy as np
 from keras_bvae.datasets.simulator import DSpritesSimulator
 
 
-def changed_pixels(data, factors, moved) -> np.ndarray:
-    """Pixels that differ between the sprites of two factor arrays."""
-    before = data.sample_observations_from_factors(factors)
+def changed_pixels(data, before, moved) -> np.ndarray:
+    """Pixels of the sprites ``before`` that differ once drawn at ``moved``."""
     after = data.sample_observations_from_factors(moved)
-    return (before != after).reshape(len(factors), -1).sum(axis=1)
+    return (before != after).reshape(len(moved), -1).sum(axis=1)
 
 
 def main(argv=None) -> None:
@@ -49,8 +48,8 @@ def main(argv=None) -> None:
                 factors[:, j] + 1 < size, factors[:, j] + 1, factors[:, j] - 1
             )
         nats = np.log(size)
-        moved = changed_pixels(data, factors, redrawn).mean()
-        nudged = changed_pixels(data, factors, step).mean()
+        moved = changed_pixels(data, lit, redrawn).mean()
+        nudged = changed_pixels(data, lit, step).mean()
         print(
             f"{name:<12} {size:>6} {nats:>5.2f} {moved:>8.1f} "
             f"{moved / nats:>8.1f} {nudged:>9.1f}"

@@ -24,9 +24,10 @@ fi
 rm -rf "$kept"; mkdir -p "$kept"
 cp -r "$run/backup" "$kept"/
 cp "$run"/{config.json,history.csv,log.txt,train.log} "$kept"/
-if compgen -G "$snapshots/step-*.weights.h5" > /dev/null; then
-  "$PY" factor_emergence.py "$run" "$snapshots" "$kept" "${earlier[@]}"
-elif [ ${#earlier[@]} -gt 0 ]; then
+# Without new snapshots to score (or if scoring fails) the kept JSON stays.
+if ! { compgen -G "$snapshots/step-*.weights.h5" > /dev/null &&
+       "$PY" factor_emergence.py "$run" "$snapshots" "$kept" "${earlier[@]}"; } &&
+   [ ${#earlier[@]} -gt 0 ]; then
   cp "/tmp/$1.emergence.json" "$kept/factor_emergence.json"
 fi
 echo "saved_models/flagship/$kept: step $(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('step'))" "$run/backup/state.json"), $(du -sh "$kept" | cut -f1)"
