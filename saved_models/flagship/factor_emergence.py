@@ -12,7 +12,7 @@ mismatch of the aggregate posterior with the prior (``keras_bvae.rate``,
 on 5,000 images), in the JSON and in ``OUT/rate_split.png``.
 
 Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
-    [--continues EARLIER_OUT/factor_emergence.json]
+    [--continues EARLIER_OUT/factor_emergence.json [--new-only]]
 """
 
 from __future__ import annotations
@@ -61,12 +61,24 @@ def main(argv=None) -> None:
         help="factor_emergence.json of the run this one continues: its "
         "steps before the first snapshot here are kept, not recomputed",
     )
+    parser.add_argument(
+        "--new-only",
+        action="store_true",
+        help="with --continues from the same run: score only the snapshots "
+        "after its last step (the earlier ones are scored there)",
+    )
     args = parser.parse_args(argv)
+    if args.new_only and not args.continues:
+        parser.error("--new-only needs --continues")
+    after = -1
+    if args.new_only:
+        with open(args.continues) as f:
+            after = max(json.load(f)["steps"])
     _, data, model = model_for_run(args.run)
     snapshots = [
         (step, path)
         for step, path in snapshot_steps(args.snapshots)
-        if step % args.every == 0
+        if step % args.every == 0 and step > after
     ]
     if not snapshots:
         raise SystemExit(f"no step-*.weights.h5 in {args.snapshots}")

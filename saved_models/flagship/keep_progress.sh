@@ -19,18 +19,8 @@ kept=in_progress/$1
 earlier=()
 if [ -f "$kept/factor_emergence.json" ]; then
   cp "$kept/factor_emergence.json" "/tmp/$1.emergence.json"
-  earlier=(--continues "/tmp/$1.emergence.json")
-  # Score only the snapshots after the kept JSON's last step: the others
-  # were scored when it was kept.
-  last=$(python3 -c "import json,sys; print(max(json.load(open(sys.argv[1]))['steps']))" "/tmp/$1.emergence.json")
-  newer=/tmp/$1.newer_snapshots
-  rm -rf "$newer"; mkdir -p "$newer"
-  for f in "$snapshots"/step-*.weights.h5; do
-    [ -f "$f" ] || continue
-    step=$(basename "$f" .weights.h5); step=$((10#${step#step-}))
-    [ "$step" -gt "$last" ] && ln -s "$f" "$newer/"
-  done
-  snapshots=$newer
+  # The snapshots up to its last step were scored when it was kept.
+  earlier=(--continues "/tmp/$1.emergence.json" --new-only)
 fi
 rm -rf "$kept"; mkdir -p "$kept"
 cp -r "$run/backup" "$kept"/
