@@ -11,7 +11,7 @@ import os
 # thread each, on a 2-core AVX2 EPYC).
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
     _workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
-    _share = max(1, len(os.sched_getaffinity(0)) // _workers)
+    _share = max(1, (os.cpu_count() or 1) // _workers)
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(_share))
 
 import keras  # noqa: E402
