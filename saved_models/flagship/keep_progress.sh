@@ -31,4 +31,4 @@ if ! { compgen -G "$snapshots/step-*.weights.h5" > /dev/null &&
    [ ${#earlier[@]} -gt 0 ]; then
   cp "/tmp/$1.emergence.json" "$kept/factor_emergence.json"
 fi
-echo "saved_models/flagship/$kept: step $(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('step'))" "$run/backup/state.json"), $(du -sh "$kept" | cut -f1)"
+echo "saved_models/flagship/$kept: step $(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('step'))" "$kept/backup/state.json"), $(du -sh "$kept" | cut -f1)"
