@@ -29,8 +29,11 @@ numbers, and puts the short form (``machine_tag``) beside its summary:
   ``info,cpu,isa:`` line (the most capable ISA oneDNN will dispatch to,
   after ``ONEDNN_MAX_CPU_ISA``) and the implementation of the convolution
   primitive that ran (e.g. ``brg_conv_fwd:avx512_core``,
-  ``jit:avx2``, ``x64:gemm:jit``). No such line means oneDNN is not in use
-  (``TF_ENABLE_ONEDNN_OPTS=0``);
+  ``jit:avx2``, ``x64:gemm:jit``). Where TF keeps its oneDNN operations
+  off (its default on CPUs without AVX-512 VNNI, BF16 or AMX, e.g. an AVX2
+  EPYC) the convolution is TF's own (Eigen) and only its matrix products
+  reach oneDNN (``gemm_api`` lines): reported as "Eigen (oneDNN gemm)".
+  No oneDNN line at all means oneDNN is not in use;
 - PyTorch's kernel level, ``torch.backends.cpu.get_cpu_capability()``
   (after ``ATEN_CPU_CAPABILITY``), when torch is installed;
 - ``ONEDNN_MAX_CPU_ISA``, ``DNNL_MAX_CPU_ISA``, ``ATEN_CPU_CAPABILITY`` and
@@ -54,6 +57,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+
+from keras_bvae.onednn import prefer_onednn_kernels
+
+# Every benchmark times TensorFlow as keras_bvae's command line runs it:
+# with oneDNN's kernels on also where TensorFlow leaves them off (AVX2-only
+# CPUs). Set TF_ENABLE_ONEDNN_OPTS=0 to time TensorFlow's own kernels.
+prefer_onednn_kernels()
 
 __all__ = [
     "LayerCost",
@@ -282,6 +292,7 @@ def onednn_report(timeout: float = 120.0) -> dict:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         return {"isa": f"probe failed: {last}", "conv": "probe failed"}
     isa = conv = None
+    gemm = False
     for line in done.stdout.splitlines():
         fields = line.split(",")
         if not fields or not fields[0].startswith(
@@ -292,8 +303,12 @@ def onednn_report(timeout: float = 120.0) -> dict:
             isa = line.split("isa:", 1)[1].strip()
         elif "exec" in fields and "convolution" in fields and conv is None:
             conv = fields[fields.index("convolution") + 1]
+        elif "exec" in fields and "gemm_api" in fields:
+            gemm = True
     if isa is None and conv is None:
         return {"isa": "oneDNN off", "conv": "oneDNN off"}
+    if conv is None and gemm:
+        conv = "Eigen (oneDNN gemm)"
     return {"isa": isa or "?", "conv": conv or "?"}
 
 

@@ -340,7 +340,7 @@ def _keras_worker(conn, cfg: dict) -> None:
             "version": (
                 f"tensorflow {tf.__version__}, keras {keras.__version__}"
             ),
-            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TF default"),
         }
     )
     while True:
@@ -774,7 +774,7 @@ def main(argv=None) -> None:
         type=int,
         choices=(0, 1),
         default=None,
-        help="set TF_ENABLE_ONEDNN_OPTS (default: unset)",
+        help="set TF_ENABLE_ONEDNN_OPTS (default: 1 on x86, as the CLI does)",
     )
     parser.add_argument(
         "--jit-compile",

@@ -9,6 +9,8 @@ The library (what you import into your own ``fit``):
     callbacks               Keras callbacks: scores into logs, traversals,
                             backups
     export, load            SavedModel export; load a model, run or export
+    prefer_onednn_kernels   TensorFlow's oneDNN kernels on AVX2 CPUs too
+                            (call before importing TensorFlow)
     plotting                every figure helper
 
 The workflow (what the command line does with the library):
@@ -45,6 +47,7 @@ _ATTRIBUTES = {
     "CapacitySchedule": ("keras_bvae.objectives", "CapacitySchedule"),
     "load": ("keras_bvae.loading", "load"),
     "normalized_beta": ("keras_bvae.objectives", "normalized_beta"),
+    "prefer_onednn_kernels": ("keras_bvae.onednn", "prefer_onednn_kernels"),
 }
 # Deprecated aliases of modules that moved to keras_bvae.runs.
 _DEPRECATED_MODULES = ("sweep", "training", "tuning")

@@ -27,6 +27,8 @@ import re
 import sys
 import tempfile
 
+from keras_bvae.onednn import prefer_onednn_kernels
+
 __all__ = ["main", "COMMANDS", "TF_STARTUP_NOISE"]
 
 # Lines TensorFlow prints while it starts, whatever its log level.
@@ -74,13 +76,15 @@ def _stderr_without(pattern: re.Pattern):
 def start_tensorflow(verbose: bool = False) -> None:
     """Imports TensorFlow for the CLI, without its start-up lines.
 
-    Sets ``KERAS_BACKEND=tensorflow`` and (unless ``verbose``)
+    Sets ``KERAS_BACKEND=tensorflow``, ``TF_ENABLE_ONEDNN_OPTS=1`` on x86
+    (``keras_bvae.onednn``) and (unless ``verbose``)
     ``TF_CPP_MIN_LOG_LEVEL=2`` where they are unset. Does nothing once
     TensorFlow is imported (``main`` called from a Python session).
     """
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    prefer_onednn_kernels()
     if verbose:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -4,6 +4,8 @@ in a child process import ``support`` directly."""
 
 import os
 
+from keras_bvae.onednn import prefer_onednn_kernels
+
 # Under pytest-xdist each worker gets its share of the cores for TensorFlow's
 # kernels (read when TensorFlow starts, so set before it is imported; child
 # processes inherit it): two workers each using every core oversubscribe
@@ -14,14 +16,18 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
     _share = max(1, (os.cpu_count() or 1) // _workers)
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(_share))
 
-import keras  # noqa: E402
-import numpy as np
-import pytest
-import tensorflow as tf
-from support import blob_images as _blob_images
+# The suite runs TensorFlow as the command line does: with its oneDNN
+# kernels also on CPUs where TensorFlow leaves them off (AVX2 only).
+prefer_onednn_kernels()
 
-from keras_bvae import BetaVAE
-from keras_bvae.objectives import ObjectiveInputs
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from support import blob_images as _blob_images  # noqa: E402
+
+from keras_bvae import BetaVAE  # noqa: E402
+from keras_bvae.objectives import ObjectiveInputs  # noqa: E402
 
 
 @pytest.fixture(scope="session")
