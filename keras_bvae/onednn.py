@@ -5,8 +5,8 @@ turn its operations on by default only on CPUs with AVX-512 VNNI, BF16 or
 AMX. Elsewhere (an AVX2-only AMD EPYC, most laptops) convolutions run in
 TensorFlow's own Eigen kernels, which for this package's models are much
 slower: on a 2-vCPU AVX2 AMD EPYC, ``TF_ENABLE_ONEDNN_OPTS=1`` trained the
-default conv model 1.44x faster (2 threads; 1.75x per CPU-second on one
-thread) and encoded images 2.2x faster (``benchmarks/README.md``).
+default conv model 1.57x faster and encoded images 1.84x faster
+(``benchmarks/README.md``).
 
 The variable is read once, when TensorFlow is imported, so
 ``prefer_onednn_kernels`` must run before that. The command line calls it;
