@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PY:-../../.venv/bin/python}
+# Score with oneDNN's kernels, as the command line does (keras_bvae.onednn).
+export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 run=/work/longruns/runs/$1
 snapshots=/work/longruns/snapshots/$1
 [ -f "$run/backup/state.json" ] || { echo "no backup in $run" >&2; exit 2; }

@@ -15,6 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
+# The scripts below that load TensorFlow themselves use oneDNN's kernels,
+# as the command line does (keras_bvae.onednn).
+export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 name=$1; run=$2; snapshots=${3:-/work/longruns/snapshots/$1}
 continues=(); [ -n "${4:-}" ] && continues=(--continues "$4")
 out=saved_models/flagship/$name
