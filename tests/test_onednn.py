@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
+from keras_bvae import onednn
 from keras_bvae.onednn import prefer_onednn_kernels
 
-X86 = platform.machine().lower() in ("x86_64", "amd64")
+X86 = platform.machine().lower() in onednn._X86
 
 # Runs one convolution with oneDNN's verbose report on stdout, after the
 # call (or without it), as a user's program would.

@@ -15,8 +15,8 @@ if [ ! -d "$out/backup" ] && [ -d "$kept/backup" ]; then
 fi
 mkdir -p "$out"
 # TF keeps its oneDNN kernels off on CPUs without AVX-512 VNNI/BF16 or AMX
-# (e.g. an AVX2 EPYC), where they train this model 1.4-1.7x faster
-# (benchmarks/README.md); unset, the variable means on.
+# (e.g. an AVX2 EPYC), where they train this model 1.57x faster
+# (benchmarks/README.md); as the command line does, unset means on.
 export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 cd /work/longruns/wt
 start=$(date +%s)
