@@ -17,8 +17,12 @@ import argparse
 import os
 import time
 
-from keras_bvae.datasets import DSpritesSimulator
-from keras_bvae.runs.sweep import (
+from keras_bvae.onednn import prefer_onednn_kernels
+
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
+from keras_bvae.datasets import DSpritesSimulator  # noqa: E402
+from keras_bvae.runs.sweep import (  # noqa: E402
     add_udr,
     held_out_images,
     read_results,

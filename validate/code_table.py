@@ -24,6 +24,10 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_bvae.onednn import prefer_onednn_kernels  # noqa: E402
+
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
 import numpy as np  # noqa: E402
 
 import keras_bvae  # noqa: E402

@@ -62,6 +62,10 @@ import warnings
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_bvae.onednn import prefer_onednn_kernels  # noqa: E402
+
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
 import numpy as np  # noqa: E402
 from sklearn.ensemble import GradientBoostingClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402

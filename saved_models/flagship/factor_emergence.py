@@ -24,16 +24,20 @@ import os
 import re
 import time
 
-import numpy as np
+from keras_bvae.onednn import prefer_onednn_kernels
 
-from keras_bvae.disentanglement.latent_factors import label_latents
-from keras_bvae.plotting import (
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
+import numpy as np  # noqa: E402
+
+from keras_bvae.disentanglement.latent_factors import label_latents  # noqa: E402
+from keras_bvae.plotting import (  # noqa: E402
     plot_factor_nmi_over_training,
     plot_rate_split,
     save_figure,
 )
-from keras_bvae.rate import rate_decomposition
-from keras_bvae.runs.config import model_for_run
+from keras_bvae.rate import rate_decomposition  # noqa: E402
+from keras_bvae.runs.config import model_for_run  # noqa: E402
 
 
 def snapshot_steps(folder: str) -> list[tuple[int, str]]:

@@ -25,14 +25,18 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from keras_bvae.onednn import prefer_onednn_kernels
 
-from keras_bvae import load
-from keras_bvae.datasets.simulator import DSpritesSimulator
-from keras_bvae.runs.config import model_for_run
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
+import numpy as np  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from keras_bvae import load  # noqa: E402
+from keras_bvae.datasets.simulator import DSpritesSimulator  # noqa: E402
+from keras_bvae.runs.config import model_for_run  # noqa: E402
 
 
 def load_spec(spec: str):

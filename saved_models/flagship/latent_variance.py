@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-from factor_emergence import snapshot_steps
+from keras_bvae.onednn import prefer_onednn_kernels
 
-from keras_bvae.runs.config import model_for_run
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
+import numpy as np  # noqa: E402
+from factor_emergence import snapshot_steps  # noqa: E402
+
+from keras_bvae.runs.config import model_for_run  # noqa: E402
 
 
 def variance_shares(means, logvars, factors, factor_names, min_var=1e-3):

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
+from keras_bvae.onednn import prefer_onednn_kernels
 
-from keras_bvae import load
-from keras_bvae.datasets.simulator import DSpritesSimulator
-from keras_bvae.disentanglement import _utils
+prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
+
+import numpy as np  # noqa: E402
+
+from keras_bvae import load  # noqa: E402
+from keras_bvae.datasets.simulator import DSpritesSimulator  # noqa: E402
+from keras_bvae.disentanglement import _utils  # noqa: E402
 
 SHAPES = ("square", "ellipse", "heart")
 
