@@ -12,6 +12,7 @@ seed 0 and for the seed-1 repeats in ``saved_models/seed1`` (which have no
 SavedModel export).
 """
 
+import importlib.util
 import json
 import os
 
@@ -191,3 +192,27 @@ def test_flagship_scores_reproduce(name, fresh_quick_scores, capsys):
     full = read_scores(os.path.join(ROOT, name, "metrics.json"))
     for key in fresh:
         assert abs(fresh[key] - full[key]) <= QUICK_VS_FULL, (key, fresh, full)
+
+
+def test_flagship_seed_table_groups_the_seeds_of_each_recipe(tmp_path):
+    # saved_models/flagship/seed_table.py: one line per recipe, its seeds
+    # listed and each score the mean over them.
+    spec = importlib.util.spec_from_file_location(
+        "seed_table", os.path.join(ROOT, "flagship", "seed_table.py")
+    )
+    seed_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed_table)
+    rows = [seed_table.row(os.path.join(ROOT, name)) for name in FLAGSHIPS]
+    recipes = {}
+    for row in rows:
+        recipes.setdefault(row["objective"], []).append(row)
+    assert sorted(recipes) == ["AnnealedVAE", "VAE", "beta-VAE"]
+    table = seed_table.comparison_table(rows)
+    for method, members in recipes.items():
+        (line,) = [
+            x for x in table.splitlines() if x.startswith(f"| {method} ")
+        ]
+        seeds = ", ".join(str(r["seed"]) for r in members)
+        assert f"| {seeds} |" in line
+        mean_mig = sum(r["mig"] for r in members) / len(members)
+        assert f"| {mean_mig:.2f} (" in line
