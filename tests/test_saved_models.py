@@ -38,6 +38,7 @@ FILES = (
 # Long runs (saved_models/flagship/README.md), without optimiser state.
 FLAGSHIPS = (
     "flagship/beta_vae_b12_s0",
+    "flagship/beta_vae_b12_s1",
     "flagship/annealed_c25_g100_s0",
     "flagship/vae_b1_s0",
 )
