@@ -16,13 +16,9 @@ import json
 import os
 import sys
 
-from keras_bvae.onednn import prefer_onednn_kernels
-
-prefer_onednn_kernels()  # before TensorFlow loads, as the command line does
-
-from keras_bvae.callbacks.disentanglement import flat_scores  # noqa: E402
-from keras_bvae.plotting import save_figure  # noqa: E402
-from keras_bvae.runs.compare import (  # noqa: E402
+from keras_bvae.callbacks.disentanglement import flat_scores
+from keras_bvae.plotting import save_figure
+from keras_bvae.runs.compare import (
     comparison_table,
     plot_comparison,
 )
@@ -55,7 +51,6 @@ def row(folder: str) -> dict:
         "objective": method,
         "hyperparameter": hyperparameter,
         "value": value,
-        "beta": value,
         "seed": config["seed"],
         "status": "ok",
         "factor_latents": "+".join(owned) if owned else "none",
