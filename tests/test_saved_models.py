@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 
+import numpy as np
 import pytest
 
 from keras_bvae import cli, load
@@ -195,14 +196,20 @@ def test_flagship_scores_reproduce(name, fresh_quick_scores, capsys):
         assert abs(fresh[key] - full[key]) <= QUICK_VS_FULL, (key, fresh, full)
 
 
+def flagship_script(name):
+    """Imports saved_models/flagship/NAME.py as a module."""
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(ROOT, "flagship", f"{name}.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_flagship_seed_table_groups_the_seeds_of_each_recipe(tmp_path):
     # saved_models/flagship/seed_table.py: one line per recipe, its seeds
     # listed and each score the mean over them.
-    spec = importlib.util.spec_from_file_location(
-        "seed_table", os.path.join(ROOT, "flagship", "seed_table.py")
-    )
-    seed_table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(seed_table)
+    seed_table = flagship_script("seed_table")
     rows = [seed_table.row(os.path.join(ROOT, name)) for name in FLAGSHIPS]
     recipes = {}
     for row in rows:
@@ -217,3 +224,22 @@ def test_flagship_seed_table_groups_the_seeds_of_each_recipe(tmp_path):
         assert f"| {seeds} |" in line
         mean_mig = sum(r["mig"] for r in members) / len(members)
         assert f"| {mean_mig:.2f} (" in line
+
+
+def test_visible_angle_oracle_bounds_orientation_nmi(capsys):
+    # orientation_by_shape.py without a model: a latent equal to each
+    # sprite's visible angle. 0 and 2 pi are the same sprite for every
+    # shape; per shape 40 angles fill 20 bins (NMI log 20 / log 40); over
+    # all shapes one value means a different angle for each shape.
+    script = flagship_script("orientation_by_shape")
+    for shape in range(3):
+        assert script.visible_angle(np.array([0, 39]), shape) == pytest.approx(
+            0
+        )
+    script.main(["--num-samples", "4000"])
+    lines = dict(x.split(": z0 ") for x in capsys.readouterr().out.splitlines())
+    for shape in ("square", "ellipse", "heart"):
+        assert float(lines[shape]) == pytest.approx(
+            np.log(20) / np.log(40), abs=0.02
+        )
+    assert 0.4 < float(lines["all shapes"]) < 0.7
