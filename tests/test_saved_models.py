@@ -161,8 +161,8 @@ def test_flagship_beats_the_vae_of_the_same_length(recipe, seed):
             scores = json.load(handle)["scores"]
         return scores["mig"]["mig"], scores["dci"]["disentanglement"]
 
-    (mig, dci) = read(f"flagship/{recipe}_s{seed}")
-    (vae_mig, vae_dci) = read(f"flagship/vae_b1_s{seed}")
+    mig, dci = read(f"flagship/{recipe}_s{seed}")
+    vae_mig, vae_dci = read(f"flagship/vae_b1_s{seed}")
     assert mig > vae_mig + 0.1
     assert dci > vae_dci + 0.1
 
