@@ -17,6 +17,7 @@ import argparse
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_optimizer_argument,
     capacity_steps,
 )
 from keras_bvae.runs.config import TrainConfig
@@ -66,6 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=1e-4,
         help="Adam's learning rate (default: 1e-4, Locatello et al.)",
     )
+    add_optimizer_argument(parser)
     add("--batch-size", type=int, default=64)
     add_capacity_arguments(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=1,
         steps_per_epoch=args.steps,
         learning_rate=args.learning_rate,
+        optimizer=args.optimizer,
         backup_every=args.backup_every,
         capacity_steps=capacity_steps(args, args.steps),
         capacity_gamma=args.capacity_gamma,

@@ -18,6 +18,7 @@ import json
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_optimizer_argument,
     capacity_steps,
 )
 from keras_bvae.objectives import OBJECTIVES
@@ -115,6 +116,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add("--batch-size", type=int, default=_DEFAULTS.batch_size)
     add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
+    add_optimizer_argument(parser)
     add("--backup-every", type=int, default=500)
     add(
         "--max-runs",
@@ -179,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.steps // steps_per_epoch,
             steps_per_epoch=steps_per_epoch,
             learning_rate=args.learning_rate,
+            optimizer=args.optimizer,
             backup_every=args.backup_every,
             capacity_steps=capacity_steps(args, args.steps),
             capacity_gamma=args.capacity_gamma,

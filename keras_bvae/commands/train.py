@@ -46,6 +46,17 @@ def capacity_steps(args: argparse.Namespace, steps: int) -> int:
     return max(1, round(steps * args.capacity_fraction))
 
 
+def add_optimizer_argument(parser: argparse.ArgumentParser) -> None:
+    """--optimizer (train, sweep, compare): a Keras optimizer by name."""
+    parser.add_argument(
+        "--optimizer",
+        default=TrainConfig.optimizer,
+        help="a Keras optimizer by name, e.g. adagrad, rmsprop, sgd "
+        "(default: adam, as Keras's Adam with TF's fused kernel); "
+        "Higgins et al. 2017 used adagrad with --learning-rate 1e-2",
+    )
+
+
 def add_data_arguments(parser: argparse.ArgumentParser, default: str) -> None:
     """--data, --data-dir, --image-size and --channels (train, sweep,
     evaluate)."""
@@ -153,6 +164,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--epochs", type=int, default=_DEFAULTS.epochs)
     add("--steps-per-epoch", type=int, default=_DEFAULTS.steps_per_epoch)
     add("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
+    add_optimizer_argument(parser)
     add("--seed", type=int, default=_DEFAULTS.seed)
     add(
         "--backup-every",

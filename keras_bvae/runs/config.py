@@ -31,6 +31,7 @@ __all__ = [
     "RESUMABLE_CHANGES",
     "TrainConfig",
     "build_model",
+    "build_optimizer",
     "build_objective",
     "load_data",
     "model_for_run",
@@ -81,7 +82,12 @@ class TrainConfig:
         lambda_od: float or None. Off-diagonal weight of "dip_vae_i" and
             "dip_vae_ii" (None: their default); lambda_d follows it.
         batch_size, epochs, steps_per_epoch: the length of training.
-        learning_rate: float. Adam's learning rate.
+        optimizer: str. A Keras optimizer by name ("adam", "adagrad",
+            "rmsprop", "sgd", ...), built with ``learning_rate`` and
+            Keras's other defaults; "adam" is ``FusedAdam`` (the same
+            maths, TF's fused kernel). Higgins et al. (2017) trained with
+            "adagrad" at 1e-2.
+        learning_rate: float. The optimizer's learning rate.
         seed: int. Seeds data order, initial weights and noise.
         backup_every: int. Steps between backups for resuming.
     """
@@ -106,6 +112,7 @@ class TrainConfig:
     epochs: int = 5
     steps_per_epoch: int = 500
     learning_rate: float = 5e-4
+    optimizer: str = "adam"
     seed: int = 0
     backup_every: int = 100
 
@@ -183,6 +190,7 @@ class TrainConfig:
                 check_number(name, value, minimum=0.0)
         check_number("capacity_gamma", self.capacity_gamma, minimum=0.0)
         check_number("learning_rate", self.learning_rate, positive=True)
+        build_optimizer(self.optimizer, self.learning_rate)
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
@@ -246,6 +254,45 @@ def build_objective(config: TrainConfig) -> Objective:
     return get_objective(name)
 
 
+def build_optimizer(
+    name: str, learning_rate: float, distributed: bool = False
+) -> keras.optimizers.Optimizer:
+    """A Keras optimizer by name with this learning rate.
+
+    Args:
+        name: str. A name ``keras.optimizers.get`` knows ("adam",
+            "adagrad", "rmsprop", "sgd", ...), any case.
+        learning_rate: float. Its learning rate; its other settings are
+            Keras's defaults.
+        distributed: bool. "adam" is ``FusedAdam`` unless True, then
+            ``keras.optimizers.Adam`` (FusedAdam runs under the default
+            strategy only).
+
+    Returns:
+        A new, unbuilt optimizer.
+
+    Example:
+        >>> build_optimizer("adagrad", 1e-2).name
+        'adagrad'
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"optimizer must be a name; got {name!r}")
+    key = name.lower()
+    if key == "adam":
+        adam = keras.optimizers.Adam if distributed else FusedAdam
+        return adam(learning_rate)
+    try:
+        cls = type(keras.optimizers.get(key))
+    except (ValueError, TypeError, KeyError):
+        cls = None
+    if cls is None or key == "lossscaleoptimizer":
+        raise ValueError(
+            f"unknown optimizer {name!r}; give a Keras optimizer's name "
+            "such as adam, adagrad, rmsprop or sgd"
+        )
+    return cls(learning_rate=learning_rate)
+
+
 def build_model(
     config: TrainConfig,
     image_shape: Sequence[int],
@@ -253,9 +300,10 @@ def build_model(
 ) -> BetaVAE:
     """The compiled BetaVAE a config describes.
 
-    Compiled with ``FusedAdam`` (Keras's Adam with TF's fused kernel), or
-    with ``keras.optimizers.Adam`` when ``distributed`` (FusedAdam runs
-    under the default strategy only).
+    Compiled with ``build_optimizer(config.optimizer, ...)``: for "adam"
+    ``FusedAdam`` (Keras's Adam with TF's fused kernel), or
+    ``keras.optimizers.Adam`` when ``distributed`` (FusedAdam runs under
+    the default strategy only).
     """
     keras.utils.set_random_seed(config.seed)
     model = BetaVAE(
@@ -266,15 +314,18 @@ def build_model(
         image_shape=tuple(image_shape),
         seed=config.seed,
     )
-    adam = keras.optimizers.Adam if distributed else FusedAdam
-    model.compile(optimizer=adam(config.learning_rate))
+    model.compile(
+        optimizer=build_optimizer(
+            config.optimizer, config.learning_rate, distributed
+        )
+    )
     return model
 
 
 def model_for_run(output_dir: str):
     """``(config, data, model)`` of a run folder, the model built with its
     optimiser so that any of the run's backups (``step-*.weights.h5``:
-    weights and Adam state) loads with ``model.load_weights``.
+    weights and optimizer state) loads with ``model.load_weights``.
 
     Example:
         >>> config, data, model = model_for_run("runs/quickstart")

@@ -205,8 +205,8 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         capacity_max: None or sequence of float. C_max choices (Burgess et
             al. 2018; beta is then unused by the loss). Defaults to None.
         capacity_steps, capacity_gamma: the capacity schedule's settings.
-        architecture, likelihood, batch_size, learning_rate: as in
-            ``TrainConfig``.
+        architecture, likelihood, batch_size, learning_rate, optimizer:
+            as in ``TrainConfig``.
         steps_per_epoch: int. Training steps per epoch; the number of
             epochs is ``search(epochs=...)``. Defaults to 500.
         metrics: sequence of str or None. Metrics of the callback; may be
@@ -250,6 +250,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         likelihood: str = "bernoulli",
         batch_size: int = 64,
         learning_rate: float = 5e-4,
+        optimizer: str = "adam",
         steps_per_epoch: int = 500,
         metrics: Sequence[str] | None = None,
         protocol: str = "quick",
@@ -375,6 +376,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             capacity_gamma=capacity_gamma,
             batch_size=batch_size,
             learning_rate=learning_rate,
+            optimizer=optimizer,
             steps_per_epoch=steps_per_epoch,
             seed=seed,
         )
@@ -431,6 +433,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             capacity_gamma=base.capacity_gamma,
             batch_size=base.batch_size,
             learning_rate=base.learning_rate,
+            optimizer=base.optimizer,
             steps_per_epoch=base.steps_per_epoch,
             seed=base.seed,
         )

@@ -4,6 +4,8 @@
 import dataclasses
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -158,3 +160,38 @@ def test_colour_dsprites_trains_exports_and_scores(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     scores = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= scores["scores"]["mig"]["mig"] <= 1.0
+
+
+def test_optimizer_option_is_saved_with_the_model(tmp_path):
+    folder = colour_folder(tmp_path / "images")
+    out = tmp_path / "run"
+    args = train_args(
+        folder, out, "--optimizer", "adagrad", "--learning-rate", "0.01"
+    )
+    assert cli.main(args) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["optimizer"], config["learning_rate"]) == ("adagrad", 0.01)
+    # Loaded as a user would, in a new process that imports keras_bvae only.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, keras_bvae\n"
+            "opt = keras_bvae.load(sys.argv[1]).optimizer\n"
+            "print(type(opt).__name__, round(float(opt.learning_rate), 6),"
+            " int(opt.iterations))",
+            str(out / "model.keras"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split() == ["Adagrad", "0.01", "3"]
+
+
+def test_unknown_optimizer_exits_2(tmp_path, capsys):
+    folder = colour_folder(tmp_path / "images")
+    args = train_args(folder, tmp_path / "run", "--optimizer", "adagrd")
+    assert cli.main(args) == 2
+    assert "unknown optimizer 'adagrd'" in capsys.readouterr().err

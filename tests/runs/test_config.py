@@ -43,3 +43,36 @@ def test_model_for_run_loads_the_runs_backups(tmp_path):
     assert int(fresh.optimizer.iterations.numpy()) == 1234
     for a, b in zip(fresh.weights, trained.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize(
+    "name, cls_name", [("adagrad", "Adagrad"), ("RMSprop", "RMSprop")]
+)
+def test_optimizer_by_name_gets_the_learning_rate(name, cls_name):
+    from keras_bvae.runs.config import build_model
+
+    config = TrainConfig(
+        architecture="higgins",
+        latent_dim=2,
+        optimizer=name,
+        learning_rate=1e-2,
+    )
+    model = build_model(config, (8, 8, 1))
+    assert type(model.optimizer).__name__ == cls_name
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(1e-2)
+
+
+def test_adam_is_the_fused_adam_unless_distributed():
+    from keras_bvae.optimizers import FusedAdam
+    from keras_bvae.runs.config import build_optimizer
+
+    assert type(build_optimizer("adam", 1e-3)) is FusedAdam
+    assert type(build_optimizer("Adam", 1e-3, distributed=True)).__name__ == (
+        "Adam"
+    )
+
+
+@pytest.mark.parametrize("name", ["adagrd", "lossscaleoptimizer", 3])
+def test_unknown_optimizer_is_refused_by_the_config(name):
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer=name)
