@@ -125,6 +125,10 @@ COMMANDS = {
         "train and score every objective of the beta-VAE family side by "
         "side; resumable CSV, table and figure",
     ),
+    "reproduce": (
+        "keras_bvae.commands.reproduce",
+        "run a paper's study (higgins2017); resumable, shared by workers",
+    ),
 }
 
 
