@@ -138,7 +138,8 @@ def higgins2017(
     ``steps`` (300,000 by default, Locatello et al.'s budget, which the
     study's issue sets as the least).
 
-    Table runs: M = 10, beta 4 and beta 1 (the plain VAE), ``seeds`` seeds.
+    Table runs: M = 10, beta 4 and beta 1 (the plain VAE), ``seeds`` seeds,
+    seed by seed (so the first two workers train one of each).
     Figure runs: every M of ``latent_dims`` at every normalised beta, and
     at raw beta = 1 (the figure's "unnormalised beta = 1" markers).
 
@@ -166,8 +167,8 @@ def higgins2017(
     )
     table = tuple(
         RunSpec(10, seed=s, beta=beta)
-        for beta in (4.0, 1.0)
         for s in range(seeds)
+        for beta in (4.0, 1.0)
     )
     figure = tuple(
         RunSpec(m, seed=s, **setting)
