@@ -81,8 +81,10 @@ class Study:
         monitor_protocol: protocol of the Higgins metric logged every
             epoch (one epoch = ``base.steps_per_epoch`` steps).
         monitor_samples: images of the NMI logged every epoch.
-        settings: protocol overrides for the final scoring (``evaluate``'s
-            keyword arguments), e.g. smaller counts for a test.
+        nmi_samples: images of the finished model's latent x factor NMI.
+        settings: protocol overrides of the logged and the final scores
+            (``evaluate``'s keyword arguments), e.g. smaller counts for a
+            test.
     """
 
     name: str
@@ -93,6 +95,7 @@ class Study:
     protocols: tuple[str, ...] = ("higgins2017", "full")
     monitor_protocol: str = "quick"
     monitor_samples: int = 5000
+    nmi_samples: int = 10_000
     settings: dict | None = None
 
     @property
@@ -263,7 +266,9 @@ def _score(study: Study, data, model, protocols: Sequence[str]) -> dict:
         )
         for key, value in flat_scores(results).items():
             scores[f"{protocol}:{key}"] = value
-    labels = label_latents(data, model.encode, seed=0)
+    labels = label_latents(
+        data, model.encode, seed=0, num_samples=study.nmi_samples
+    )
     return {
         "scores": scores,
         "latent_labels": labels["labels"],
@@ -366,6 +371,7 @@ def run_study(
                         data,
                         metrics=["beta_vae"],
                         protocol=study.monitor_protocol,
+                        settings=study.settings,
                         verbose=0,
                     ),
                     FactorNMICallback(data, num_samples=study.monitor_samples),
@@ -502,9 +508,14 @@ def _table1(study: Study, rows: Sequence[dict]) -> str:
 
 
 def write_study_results(study: Study, output_dir: str) -> list[str]:
-    """Writes results.csv, table1.md and, where the figure runs have
-    scores, the score-vs-normalised-beta figures; returns their paths."""
-    from keras_bvae.runs.sweep_plots import plot_sweep
+    """Writes results.csv, table1.md and, once runs at two or more betas
+    are scored, the score-vs-normalised-beta figures (Higgins metric, MIG,
+    DCI disentanglement, one per protocol; the sweep's figures) and, with
+    the runs' training summaries, the reconstruction and rate-distortion
+    figures. Returns the paths written.
+    """
+    from keras_bvae.plotting import save_figure
+    from keras_bvae.runs import sweep_plots
 
     rows = study_rows(study, output_dir)
     if not rows:
@@ -514,19 +525,32 @@ def write_study_results(study: Study, output_dir: str) -> list[str]:
     paths.append(
         write_text(os.path.join(output_dir, "table1.md"), _table1(study, rows))
     )
+    ok = [
+        {k.replace(":", "_"): v for k, v in r.items()}
+        for r in rows
+        if r["status"] == "ok"
+    ]
+    if len({r["normalized_beta"] for r in ok}) < 2:
+        return paths
     scores = sorted(
         {
             k
-            for r in rows
+            for r in ok
             for k in r
-            if k.endswith(("beta_vae_eval_accuracy", ":mig"))
+            if k.endswith(("beta_vae_eval_accuracy", "_mig"))
             or k.endswith("dci_disentanglement")
         }
     )
-    ok = [r for r in rows if r["status"] == "ok"]
-    if scores and len({r["normalized_beta"] for r in ok}) > 1:
-        plotted = [{k.replace(":", "_"): v for k, v in r.items()} for r in ok]
-        paths += plot_sweep(
-            plotted, output_dir, scores=[s.replace(":", "_") for s in scores]
+    for score in scores:
+        path = os.path.join(output_dir, f"score_vs_beta_{score}.png")
+        paths.append(
+            save_figure(sweep_plots.plot_score_vs_beta(ok, score), path)
         )
+    if all(r.get("reconstruction_loss") is not None for r in ok):
+        for name, plot in (
+            ("reconstruction_vs_beta", sweep_plots.plot_reconstruction_vs_beta),
+            ("rate_distortion", sweep_plots.plot_rate_distortion),
+        ):
+            path = os.path.join(output_dir, f"{name}.png")
+            paths.append(save_figure(plot(ok), path))
     return paths

@@ -1,0 +1,240 @@
+"""Studies: workers on one folder share the runs, a killed worker's run is
+taken over and resumed, and the table is the seeds' mean and spread.
+
+Workers are real processes on localhost (``run_study`` in a subprocess),
+killed with SIGKILL (no Python cleanup)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from keras_bvae.runs.study import (
+    Study,
+    claim_run,
+    higgins2017,
+    write_study_results,
+)
+from keras_bvae.runs.sweep import RunSpec
+
+# A worker of a tiny study (2 runs, 30 steps each, small metric samples);
+# with GO set it waits for that file before taking runs.
+WORKER = textwrap.dedent(
+    """
+    import os, sys, time
+    from keras_bvae.runs.config import TrainConfig
+    from keras_bvae.runs.study import Study, run_study
+    from keras_bvae.runs.sweep import RunSpec
+
+    base = TrainConfig(
+        output_dir="", latent_dim=2, batch_size=8, epochs=3,
+        steps_per_epoch=10, backup_every=2, learning_rate=3e-3,
+        optimizer="adagrad",
+    )
+    study = Study(
+        "tiny", base, tuple(RunSpec(2, seed=s, beta=4.0) for s in range(2)),
+        metrics=("beta_vae",), protocols=("quick",), monitor_samples=200,
+        nmi_samples=300,
+        settings={"batch_size": 4, "num_train": 30, "num_eval": 20},
+    )
+    go = os.environ.get("GO")
+    while go and not os.path.exists(go):
+        time.sleep(0.05)
+    counts = run_study(study, sys.argv[1])
+    print("COUNTS", counts, flush=True)
+    """
+)
+
+
+def start_worker(script, out, **env):
+    return subprocess.Popen(
+        [sys.executable, str(script), str(out)],
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition, timeout=240):
+    end = time.time() + timeout
+    while time.time() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def scores(out, run_id):
+    return json.loads((out / "runs" / run_id / "scores.json").read_text())
+
+
+RUN_IDS = ["m2_b4_s0", "m2_b4_s1"]
+
+
+def test_two_workers_share_the_runs_of_a_study(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    out, go = tmp_path / "study", tmp_path / "go"
+    first = start_worker(script, out)
+    second = start_worker(script, out, GO=str(go))
+    claim = out / "runs" / RUN_IDS[0] / "claim.lock"
+    wait_for(lambda: claim.exists() and claim.read_text().strip())
+    go.touch()  # the second worker starts while the first holds run 0
+    outputs = [p.communicate(timeout=600) for p in (first, second)]
+    for process, (_, stderr) in zip((first, second), outputs):
+        assert process.returncode == 0, stderr[-3000:]
+    assert f"{RUN_IDS[0]}: held by" in outputs[1][0]
+    workers = {scores(out, r)["worker"] for r in RUN_IDS}
+    assert len(workers) == 2  # both took runs
+    for run_id in RUN_IDS:
+        result = scores(out, run_id)
+        assert result["status"] == "ok"
+        assert 0 <= result["scores"]["quick:beta_vae_eval_accuracy"] <= 1
+        # Trained once: never resumed, never restarted.
+        summary = json.loads(
+            (out / "runs" / run_id / "summary.json").read_text()
+        )
+        assert summary["resumed_from_step"] == 0
+        history = (out / "runs" / run_id / "history.csv").read_text()
+        assert len(history.splitlines()) == 4  # header and three epochs
+        assert "nmi_pos_x" in history.splitlines()[0]
+
+
+def test_a_killed_workers_run_is_resumed_by_the_next_worker(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    out = tmp_path / "study"
+    killed = start_worker(script, out)
+    state = out / "runs" / RUN_IDS[0] / "backup" / "state.json"
+
+    def past_step_10():
+        try:
+            return json.loads(state.read_text())["step"] >= 10
+        except (OSError, ValueError):
+            return False
+
+    wait_for(past_step_10)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=60)
+    step = json.loads(state.read_text())["step"]
+
+    rerun = start_worker(script, out)
+    stdout, stderr = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, stderr[-3000:]
+    assert f"{RUN_IDS[0]}: resuming at step {step:,} of 30" in stdout
+    summary = json.loads(
+        (out / "runs" / RUN_IDS[0] / "summary.json").read_text()
+    )
+    assert summary["resumed_from_step"] == step
+    assert "2 of 2 runs finished, 0 held by other workers, 0 left" in stdout
+    assert "COUNTS {'done': 2, 'worked': 2, 'held': 0, 'left': 0}" in stdout
+
+
+def test_a_claim_is_exclusive_and_dies_with_its_holder(tmp_path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from keras_bvae.runs.study import claim_run\n"
+            "with claim_run(sys.argv[1]) as held:\n"
+            "    assert held is None\n"
+            "    print('claimed', flush=True)\n"
+            "    time.sleep(600)\n",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "claimed"
+    with claim_run(str(tmp_path)) as held:
+        assert held is not None and f":{holder.pid} since" in held
+    holder.kill()
+    holder.wait(timeout=60)
+    with claim_run(str(tmp_path)) as held:
+        assert held is None
+
+
+def test_table_is_the_mean_and_spread_over_seeds(tmp_path):
+    study = higgins2017(steps=20, seeds=3, score_every=10)
+    study = Study(study.name, study.base, study.table_runs, protocols=("full",))
+    accuracy = {4.0: [0.9, 0.8, 1.0], 1.0: [0.6, 0.6, 0.6]}
+    for spec in study.table_runs:
+        folder = tmp_path / "runs" / spec.run_id
+        folder.mkdir(parents=True)
+        value = accuracy[spec.beta][spec.seed]
+        (folder / "scores.json").write_text(
+            json.dumps(
+                {
+                    "status": "ok",
+                    "protocols": ["full"],
+                    "scores": {"full:beta_vae_eval_accuracy": value},
+                    "best_latent": {"orientation": [3, 0.31]},
+                }
+            )
+        )
+    paths = write_study_results(study, str(tmp_path))
+    table = (tmp_path / "table1.md").read_text()
+    row = next(
+        line
+        for line in table.splitlines()
+        if line.startswith("| full:beta_vae_eval_accuracy")
+    )
+    # Columns by beta (1, then 4); std over 3 seeds with ddof=1 and its
+    # standard error std / sqrt(3).
+    assert "0.600 +- 0.000 (0.000, n=3)" in row
+    assert "0.900 +- 0.100 (0.058, n=3)" in row
+    assert "99.23" in table and "61.58" in table
+    assert any(
+        p.endswith("score_vs_beta_full_beta_vae_eval_accuracy.png")
+        for p in paths
+    )
+
+
+@pytest.mark.parametrize("bad", [{"steps": 25, "score_every": 10}])
+def test_steps_must_be_whole_epochs(bad):
+    with pytest.raises(ValueError, match="multiple of score_every"):
+        higgins2017(**bad)
+
+
+def test_the_papers_recipe():
+    study = higgins2017()
+    base = study.base
+    assert (base.architecture, base.optimizer, base.learning_rate) == (
+        "higgins",
+        "adagrad",
+        1e-2,
+    )
+    assert (base.latent_dim, base.likelihood, base.batch_size) == (
+        10,
+        "bernoulli",
+        64,
+    )
+    assert study.steps == 300_000
+    table = [(r.latent_dim, r.beta, r.seed) for r in study.table_runs]
+    assert table == [(10, b, s) for s in range(3) for b in (4.0, 1.0)]
+    # Every latent size of the figure has its raw beta = 1 point.
+    for m in (5, 10, 20):
+        assert RunSpec(m, seed=0, beta=1.0) in study.figure_runs
+    assert len({r.run_id for r in study.runs}) == len(study.runs)
+    assert np.isclose(
+        min(r.normalized_beta or 1 for r in study.figure_runs), 0.0005
+    )
+
+
+def test_reproduce_command_refuses_partial_epochs(tmp_path, capsys):
+    from keras_bvae import cli
+
+    args = ["reproduce", "higgins2017", "--out", str(tmp_path / "s")]
+    code = cli.main([*args, "--steps", "25", "--score-every", "10"])
+    assert code == 2
+    assert "multiple of score_every" in capsys.readouterr().err
+    assert cli.main([*args, "--results-only"]) == 0
+    assert "no finished runs" in capsys.readouterr().out
