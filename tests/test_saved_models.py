@@ -6,7 +6,7 @@ protocol, which this test recomputes with ``python -m keras_bvae evaluate``
 (in-process) and compares exactly, since scores are deterministic for a seed.
 The quick numbers must also lie within QUICK_VS_FULL of the full-protocol
 ones: 0.05 absolute for the Higgins accuracy and for MIG. And the ordering
-README.md reports must hold on those numbers: the beta-VAE at the sweep's
+docs/trained_models.md reports must hold on those numbers: the beta-VAE at the sweep's
 best beta (beta_vae_b12) scores above the plain VAE on both, for training
 seed 0 and for the seed-1 repeats in ``saved_models/seed1`` (which have no
 SavedModel export).
