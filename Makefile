@@ -24,7 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n 2 --durations=15
 
-LINTED := keras_bvae tests benchmarks saved_models validate sweeps
+LINTED := keras_bvae tests benchmarks experiments validate sweeps
 # Markdown: ruff's preview mode formats the Python examples in it.
 DOCS := $(wildcard *.md */*.md */*/*.md)
 

@@ -49,14 +49,12 @@ _ATTRIBUTES = {
     "normalized_beta": ("keras_bvae.objectives", "normalized_beta"),
     "prefer_onednn_kernels": ("keras_bvae.onednn", "prefer_onednn_kernels"),
 }
-# Deprecated aliases of modules that moved to keras_bvae.runs.
-_DEPRECATED_MODULES = ("sweep", "training", "tuning")
 
 __all__ = sorted([*_SUBMODULES, *_ATTRIBUTES, "__version__"])
 
 
 def __getattr__(name: str):
-    if name in _SUBMODULES or name in _DEPRECATED_MODULES:
+    if name in _SUBMODULES:
         return importlib.import_module(f"keras_bvae.{name}")
     if name in _ATTRIBUTES:
         module, attribute = _ATTRIBUTES[name]

@@ -8,7 +8,7 @@ Works on the folder of ``sweep`` or ``compare`` (``results.csv`` and the
 trained models under ``runs/``); writes ``results_udr_METHOD.csv`` beside
 ``results.csv``.
 
-    python sweeps/udr_agreement.py sweeps/udr_beta /work/udr_sweep
+    python sweeps/udr_agreement.py sweeps/udr_beta runs/udr_sweep
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ protocol, which this test recomputes with ``python -m keras_bvae evaluate``
 (in-process) and compares exactly, since scores are deterministic for a seed.
 The quick numbers must also lie within QUICK_VS_FULL of the full-protocol
 ones: 0.05 absolute for the Higgins accuracy and for MIG. And the ordering
-README.md reports must hold on those numbers: the beta-VAE at the sweep's
-best beta (beta_vae_b12) scores above the plain VAE on both, for training
-seed 0 and for the seed-1 repeats in ``saved_models/seed1`` (which have no
-SavedModel export).
+docs/trained_models.md reports must hold on those numbers: the beta-VAE at
+the sweep's best beta (beta_vae_b12) scores above the plain VAE on both,
+for training seed 0 and for the seed-1 repeats in ``saved_models/seed1``
+(which have no SavedModel export).
 """
 
 import importlib.util
@@ -36,7 +36,7 @@ FILES = (
     "reconstructions.png",
     "timing.txt",
 )
-# Long runs (saved_models/flagship/README.md), without optimiser state.
+# Long runs (experiments/flagship/README.md), without optimiser state.
 FLAGSHIPS = (
     "flagship/beta_vae_b12_s0",
     "flagship/beta_vae_b12_s1",
@@ -199,9 +199,9 @@ def test_flagship_scores_reproduce(name, fresh_quick_scores, capsys):
 
 
 def flagship_script(name):
-    """Imports saved_models/flagship/NAME.py as a module."""
+    """Imports experiments/flagship/NAME.py as a module."""
     spec = importlib.util.spec_from_file_location(
-        name, os.path.join(ROOT, "flagship", f"{name}.py")
+        name, os.path.join(ROOT, "..", "experiments", "flagship", f"{name}.py")
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -209,7 +209,7 @@ def flagship_script(name):
 
 
 def test_flagship_seed_table_groups_the_seeds_of_each_recipe(tmp_path):
-    # saved_models/flagship/seed_table.py: one line per recipe, its seeds
+    # experiments/flagship/seed_table.py: one line per recipe, its seeds
     # listed and each score the mean over them.
     seed_table = flagship_script("seed_table")
     rows = [seed_table.row(os.path.join(ROOT, name)) for name in FLAGSHIPS]

@@ -15,10 +15,10 @@ disentanglement_lib is not a dependency of keras_bvae. Install it apart
 (``--no-deps``: its metric modules import only numpy, scipy, scikit-learn,
 six, absl and gin; gin-config 0.5 dropped an argument it uses):
 
-    pip install --no-deps --target /work/dlib_site \\
+    pip install --no-deps --target ~/dlib_site \\
         disentanglement-lib==1.5 gin-config==0.4.0
 
-and pass ``--dlib-path /work/dlib_site``. Its ``gin.tf`` import needs
+and pass ``--dlib-path ~/dlib_site``. Its ``gin.tf`` import needs
 ``tf.estimator``, which TensorFlow 2.16+ lacks; plain ``gin`` stands in for
 it (only the configurable decorators are used).
 
@@ -42,10 +42,10 @@ Data reach disentanglement_lib through its own ``GroundTruthData`` calls
 the same data object with ``seed=seed``.
 
     python validate/compare_disentanglement_lib.py --codes oracle \\
-        --scale 0.1 --seeds 3 --dlib-path /work/dlib_site
+        --scale 0.1 --seeds 3 --dlib-path ~/dlib_site
     python validate/compare_disentanglement_lib.py \\
         --codes saved_models/beta_vae_b12 --seeds 10 \\
-        --metrics beta_vae,factor_vae,mig,sap --dlib-path /work/dlib_site
+        --metrics beta_vae,factor_vae,mig,sap --dlib-path ~/dlib_site
 """
 
 from __future__ import annotations

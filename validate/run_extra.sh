@@ -3,9 +3,11 @@
 # added in issue 15 at the full protocol on both saved models, and the
 # hand-made codes (oracle, mixed) at reduced sizes. Usage:
 #   nohup sh validate/run_extra.sh > validate/results/extra.log 2>&1 &
+# DLIB_SITE: where disentanglement_lib was installed [~/dlib_site];
+# PY: the Python with keras_bvae [.venv/bin/python].
 set -e
-PY="taskset -c 0 env PYTHONPATH=$(pwd) /work/main/.venv/bin/python"
-CMP="validate/compare_disentanglement_lib.py --dlib-path /work/dlib_site"
+PY="taskset -c 0 env PYTHONPATH=$(pwd) ${PY:-.venv/bin/python}"
+CMP="validate/compare_disentanglement_lib.py --dlib-path ${DLIB_SITE:-$HOME/dlib_site}"
 OUT=validate/results/extra.jsonl
 echo "start $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(grep -m1 'model name' /proc/cpuinfo)"
 for model in beta_vae_b12 vae_b1; do

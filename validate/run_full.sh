@@ -4,9 +4,11 @@
 # was busy). Seeds 0-9 for the cheap metrics, 0-1 for DCI (gradient
 # boosting makes one DCI run cost minutes). Usage, from the repository root:
 #   nohup sh validate/run_full.sh > validate/results/full.log 2>&1 &
+# DLIB_SITE: where disentanglement_lib was installed [~/dlib_site];
+# PY: the Python with keras_bvae [.venv/bin/python].
 set -e
-PY="taskset -c 0 env PYTHONPATH=$(pwd) /work/main/.venv/bin/python"
-CMP="validate/compare_disentanglement_lib.py --dlib-path /work/dlib_site"
+PY="taskset -c 0 env PYTHONPATH=$(pwd) ${PY:-.venv/bin/python}"
+CMP="validate/compare_disentanglement_lib.py --dlib-path ${DLIB_SITE:-$HOME/dlib_site}"
 OUT=validate/results/full.jsonl
 echo "start $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(grep -m1 'model name' /proc/cpuinfo)"
 while [ ! -f validate/cache/vae_b1.npy ]; do sleep 20; done

@@ -22,7 +22,7 @@ because batch k depends only on (seed, k) (``keras_bvae.datasets.stream``).
 A mid-epoch backup is resumed with one ``fit`` over the rest of that epoch,
 then one over the remaining epochs, so the run takes exactly as many steps
 as an uninterrupted one and, on CPU, ends with the same weights to the last
-bit (tests/runs/test_resume.py).
+bit (tests/runs/test_training.py).
 
 Safety. A NaN or inf loss raises ``NonFiniteLossError`` naming the step and
 the last good backup; model.keras is only written from finite weights, and

@@ -43,7 +43,7 @@ def test_scores_reach_history_and_csv_logger(blob_images, tmp_path):
 
 
 def test_train_writes_scores_of_sparse_epochs_into_history_csv(tmp_path):
-    # Through keras_bvae.training.train: the run's history.csv gets a column
+    # Through keras_bvae.runs.train: the run's history.csv gets a column
     # per score even when the first epoch is not scored (NA there), and no
     # empty val_* columns.
     from keras_bvae.runs.training import TrainConfig, train

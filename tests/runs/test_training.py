@@ -17,7 +17,7 @@ import pytest
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Trains a tiny model through keras_bvae.training.train; KILL_AT_STEP makes
+# Trains a tiny model through keras_bvae.runs.train; KILL_AT_STEP makes
 # the process SIGKILL itself at the end of that optimiser step.
 CHILD = textwrap.dedent(
     """

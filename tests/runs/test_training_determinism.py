@@ -1,6 +1,6 @@
 """Determinism: with a fixed seed, training and every metric repeat exactly.
 
-Measured on CPU (see the README's Reliability section): two seeded runs
+Measured on CPU (see docs/training.md, Determinism): two seeded runs
 give bitwise-identical weights without
 ``tf.config.experimental.enable_op_determinism()``; a different number of
 CPU threads or oneDNN on/off changes the last bits.

@@ -6,13 +6,13 @@ Adam state and step, so the capacity schedule continues where it was) and
 trains on with every posterior log-variance held at or above ``--floor``
 (a hard floor applied after the encoder, in this script only). Without the
 floor the run met its rising C by shrinking the posterior variance of the
-three latents it had (saved_models/flagship/latent_variance.py). With it,
+three latents it had (experiments/flagship/latent_variance.py). With it,
 each latent's KL is capped near 0.5 (mean^2 - floor - 1) + ...; the rest of
 C has to come from elsewhere. Prints each latent's KL every 1,000 steps
 and, at the end, which factor each latent carries (``label_latents``).
 
 Usage (from the repository root):
-    python docs/capacity_probe/variance_floor.py RUN_DIR WEIGHTS \\
+    python experiments/capacity_probe/variance_floor.py RUN_DIR WEIGHTS \\
         --floor -6.9 --steps 8000
 """
 

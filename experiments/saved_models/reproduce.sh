@@ -2,13 +2,17 @@
 # Re-creates the trained models in saved_models/ on the procedural dSprites
 # simulator: train, export a SavedModel, score every metric (full protocol),
 # then the Higgins score and MIG under the quick protocol.
-# Usage: bash saved_models/reproduce.sh [NAME ...]   (default: all models)
+# Usage: bash experiments/saved_models/reproduce.sh [NAME ...]
+#   (default: vae_b1 beta_vae_b4 beta_vae_b12 beta_vae_b41)
 # Each step's wall time goes to OUT_ROOT/NAME/timing.txt.
+# Environment (defaults in brackets; relative paths are from the repository
+# root, where the script moves): PY [.venv/bin/python], OUT_ROOT [saved_models],
+# SEED [0], EPOCHS [30], STEPS_PER_EPOCH [1000], QUICK_ONLY [0].
 # Seed check (train another seed, quick protocol only, no export):
 #   SEED=1 QUICK_ONLY=1 OUT_ROOT=saved_models/seed1 \
-#     bash saved_models/reproduce.sh vae_b1 beta_vae_b12
+#     bash experiments/saved_models/reproduce.sh vae_b1 beta_vae_b12
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
 STEPS_PER_EPOCH=${STEPS_PER_EPOCH:-1000}
 EPOCHS=${EPOCHS:-30}

@@ -7,7 +7,7 @@ each latent against orientation with the shape fixed: 10,000 simulator
 images per shape (seed 0), posterior means in 20 equal-width bins, mutual
 information over the orientation factor's entropy, with MIG's estimators.
 
-Usage: python saved_models/flagship/orientation_by_shape.py MODEL
+Usage: python experiments/flagship/orientation_by_shape.py MODEL
 """
 
 from __future__ import annotations

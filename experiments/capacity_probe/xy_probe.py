@@ -1,15 +1,17 @@
 """Capacity annealing vs beta-VAE on a dSprites subset where only x, y vary.
 
-Usage: taskset -c 0 /work/longruns/venv/bin/python xy_probe.py NAME STEPS \
-           [--beta B | --cmax C --csteps T --gamma G] [--lr LR] [--eps EPS] \
-           [--seed S] [--full]
-(the issue-17 capacity probe, docs/capacity_investigation.md; this copy is
-the script that ran in /work/longruns/capacity, formatted by ruff.)
-Writes /work/longruns/capacity/out/NAME.csv: every EVAL steps C(step) and, on
-all 1024 images, the distortion and rate (one posterior sample), per-latent
-KL split into its mean part 0.5*E[mu^2] and its variance part, a Gaussian-
-channel information proxy 0.5*log(1 + Var(mu)/E[sigma^2]) per latent, and the
-R^2 of a linear fit of x and y from the posterior means.
+Usage: taskset -c 0 python experiments/capacity_probe/xy_probe.py NAME \
+           STEPS [--beta B | --cmax C --csteps T --gamma G] [--lr LR] \
+           [--eps EPS] [--seed S] [--full] [--out DIR]
+(the issue-17 capacity probe, docs/capacity_investigation.md; the script
+that ran, formatted by ruff, with --out added.)
+Writes DIR/NAME.csv (DIR: --out, default the out/ folder beside this
+script, which holds the CSVs of the runs the page reports): every EVAL
+steps C(step) and, on all 1024 images, the distortion and rate (one
+posterior sample), per-latent KL split into its mean part 0.5*E[mu^2] and
+its variance part, a Gaussian-channel information proxy
+0.5*log(1 + Var(mu)/E[sigma^2]) per latent, and the R^2 of a linear fit of
+x and y from the posterior means.
 """
 
 import argparse
@@ -45,6 +47,11 @@ p.add_argument(
     "--full",
     action="store_true",
     help="train on the full dSprites simulator; probe 1024 random images",
+)
+p.add_argument(
+    "--out",
+    default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"),
+    help="folder for NAME.csv (default: out/ beside this script)",
 )
 args = p.parse_args()
 
@@ -134,8 +141,8 @@ def probe():
     )
 
 
-os.makedirs("/work/longruns/capacity/out", exist_ok=True)
-path = f"/work/longruns/capacity/out/{args.name}.csv"
+os.makedirs(args.out, exist_ok=True)
+path = os.path.join(args.out, f"{args.name}.csv")
 rows = []
 
 

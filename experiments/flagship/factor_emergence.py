@@ -1,7 +1,7 @@
 """When each factor got a latent of its own: NMI over a run's snapshots.
 
 Loads every ``step-*.weights.h5`` backup kept from a long run (the run's
-own backup folder keeps only the last; ``/work/longruns/snapshot_loop.sh``
+own backup folder keeps only the last; ``snapshot_loop.sh`` beside it
 copies each one as it is written), computes the latent x factor NMI of
 each (``label_latents``, 10,000 simulator images, seed 0; every
 ``--every`` steps, default 2,000) and writes
@@ -11,7 +11,7 @@ It also splits each latent's KL into information about the images and
 mismatch of the aggregate posterior with the prior (``keras_bvae.rate``,
 on 5,000 images), in the JSON and in ``OUT/rate_split.png``.
 
-Usage: python saved_models/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
+Usage: python experiments/flagship/factor_emergence.py RUN_DIR SNAPSHOTS OUT
     [--continues EARLIER_OUT/factor_emergence.json [--new-only]]
 """
 

@@ -1,12 +1,15 @@
 """Draws saved_models/scores_vs_beta.png: each committed model's
 full-protocol scores (metrics.json) against its beta, one panel per metric.
 
-Usage: .venv/bin/python saved_models/plot_scores.py
+Usage: .venv/bin/python experiments/saved_models/plot_scores.py [MODELS]
+    (MODELS: the folder of model folders, default saved_models/; the
+    figure is written into it)
 """
 
 import json
 import math
 import os
+import sys
 
 import matplotlib
 
@@ -14,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.normpath(os.path.join(HERE, "..", "..", "saved_models"))
 PANELS = (  # (title, metric, key)
     ("Higgins (beta-VAE) score", "beta_vae", "eval_accuracy"),
     ("FactorVAE score", "factor_vae", "eval_accuracy"),
@@ -23,7 +27,7 @@ PANELS = (  # (title, metric, key)
 )
 
 
-def read_models(root: str = HERE) -> list[dict]:
+def read_models(root: str = MODELS) -> list[dict]:
     """(name, beta, scores) of every folder with a metrics.json, by beta."""
     models = []
     for name in sorted(os.listdir(root)):
@@ -42,10 +46,10 @@ def read_models(root: str = HERE) -> list[dict]:
     return sorted(models, key=lambda m: m["beta"])
 
 
-def main() -> str:
-    models = read_models()
+def main(root: str = MODELS) -> str:
+    models = read_models(root)
     if not models:
-        raise SystemExit(f"no saved_models/*/metrics.json under {HERE}")
+        raise SystemExit(f"no */metrics.json under {root}")
     betas = [m["beta"] for m in models]
     figure, axes = plt.subplots(1, len(PANELS), figsize=(3.0 * len(PANELS), 3))
     for ax, (title, metric, key) in zip(axes, PANELS):
@@ -75,11 +79,11 @@ def main() -> str:
         fontsize=10,
     )
     figure.tight_layout()
-    path = os.path.join(HERE, "scores_vs_beta.png")
+    path = os.path.join(root, "scores_vs_beta.png")
     figure.savefig(path, dpi=110)
     print(f"wrote {path} ({', '.join(m['name'] for m in models)})")
     return path
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

@@ -15,7 +15,7 @@ Beside a training run give it one BLAS thread (OPENBLAS_NUM_THREADS=1):
 with two, on our 2-core machine, its threads waited on each other and one
 model took over 40 minutes instead of about two.
 
-Usage: python saved_models/flagship/factor_probe.py SPEC [SPEC ...]
+Usage: python experiments/flagship/factor_probe.py SPEC [SPEC ...]
     where SPEC is a saved model (folder or .keras file) or
     RUN_DIR:WEIGHTS (a long run's folder and one of its backups).
 """

@@ -11,7 +11,7 @@ variance against the posterior noise, as Gaussian-channel nats
 factor shares stay put spends the rate on resolving ever smaller
 variation, not on a new factor.
 
-Usage: python saved_models/flagship/latent_variance.py RUN_DIR SNAPSHOTS
+Usage: python experiments/flagship/latent_variance.py RUN_DIR SNAPSHOTS
     STEP[,STEP...]
 """
 

@@ -5,8 +5,9 @@ brackets, and the factors that own a latent per seed), and draws
 The table and figure are ``keras_bvae.runs.compare``'s, fed from the
 folders' ``metrics.json``, ``config.json`` and ``latent_factors.json``.
 
-Usage: python saved_models/flagship/seed_table.py [FOLDER ...]
-    (default: every NAME_sSEED folder here with a metrics.json)
+Usage: python experiments/flagship/seed_table.py [FOLDER ...]
+    (default: every saved_models/flagship/NAME_sSEED folder with a
+    metrics.json)
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from keras_bvae.runs.compare import (
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.normpath(
+    os.path.join(HERE, "..", "..", "saved_models", "flagship")
+)
 
 
 def _read(folder: str, name: str) -> dict:
@@ -61,7 +65,7 @@ def row(folder: str) -> dict:
 def main(folders: list[str]) -> str:
     folders = folders or sorted(
         os.path.dirname(path)
-        for path in glob.glob(os.path.join(HERE, "*_s[0-9]*", "metrics.json"))
+        for path in glob.glob(os.path.join(MODELS, "*_s[0-9]*", "metrics.json"))
     )
     if not folders:
         raise SystemExit("no packaged flagship folders (metrics.json) found")

@@ -2,7 +2,7 @@
 FOLDER/history.csv (kl_0 ... per epoch) labelled with FOLDER/
 latent_factors.json (``keras-bvae traverse``).
 
-Usage: python saved_models/flagship/plot_kl.py FOLDER
+Usage: python experiments/flagship/plot_kl.py FOLDER
 """
 
 import csv

@@ -8,7 +8,7 @@ is redrawn at random, or moved by one step (orientation cyclically; the
 others up one value, or down at the top), and divides the first count by
 the factor's entropy in nats (log of its number of values).
 
-Usage: python saved_models/flagship/factor_pixel_cost.py [--num-samples N]
+Usage: python experiments/flagship/factor_pixel_cost.py [--num-samples N]
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A run's backup folder keeps only its last weights; this loop copies each
-# new backup of every long run into /work/longruns/snapshots/NAME_sSEED/ so
+# new backup of every long run into $LONGRUNS/snapshots/NAME_sSEED/ so
 # factor_emergence.py can score the run over training. Run it beside the
-# runs:  nohup nice -n 19 bash saved_models/flagship/snapshot_loop.sh &
-root=/work/longruns
+# runs:  nohup nice -n 19 bash experiments/flagship/snapshot_loop.sh &
+# LONGRUNS: the folder run_long.sh writes its runs under [~/longruns].
+root=${LONGRUNS:-$HOME/longruns}
 while true; do
   for run in "$root"/runs/*/; do
     name=$(basename "$run")

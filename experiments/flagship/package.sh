@@ -6,19 +6,22 @@
 # KL of each latent over training, and, when the run's backups were kept
 # (snapshot_loop.sh), each factor's NMI over training (factor_emergence.py).
 # Each step's wall time -> timing.txt.
-# Usage: bash saved_models/flagship/package.sh NAME RUN_DIR [SNAPSHOTS
+# Usage: bash experiments/flagship/package.sh NAME RUN_DIR [SNAPSHOTS
 #          [EARLIER_EMERGENCE_JSON]]
-#   (SNAPSHOTS defaults to /work/longruns/snapshots/NAME; the JSON, for a
-#   run continued from another's backup, supplies the earlier steps)
-#   e.g. bash saved_models/flagship/package.sh beta_vae_b12_s0 \
-#          /work/longruns/runs/beta_vae_b12_s0
+#   (SNAPSHOTS defaults to $LONGRUNS/snapshots/NAME, LONGRUNS to
+#   ~/longruns; the JSON, for a run continued from another's backup,
+#   supplies the earlier steps); it writes saved_models/flagship/NAME.
+#   e.g. bash experiments/flagship/package.sh beta_vae_b12_s0 \
+#          ~/longruns/runs/beta_vae_b12_s0
+# PY: the Python with keras_bvae [the repository's .venv/bin/python].
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PY:-.venv/bin/python}
+LONGRUNS=${LONGRUNS:-$HOME/longruns}
 # The scripts below that load TensorFlow themselves use oneDNN's kernels,
 # as the command line does (keras_bvae.onednn).
 export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
-name=$1; run=$2; snapshots=${3:-/work/longruns/snapshots/$1}
+name=$1; run=$2; snapshots=${3:-$LONGRUNS/snapshots/$1}
 continues=(); [ -n "${4:-}" ] && continues=(--continues "$4")
 out=saved_models/flagship/$name
 [ -f "$run/model.keras" ] || { echo "no $run/model.keras: not finished" >&2; exit 2; }
@@ -49,8 +52,8 @@ timed evaluate "$PY" -m keras_bvae evaluate "$out" --protocol full --seed 0 \
 timed evaluate-quick "$PY" -m keras_bvae evaluate "$out" --protocol quick \
   --metrics beta_vae,mig --seed 0 --output "$out/metrics_quick.json"
 timed traverse "$PY" -m keras_bvae traverse "$out" --gif
-"$PY" saved_models/flagship/plot_kl.py "$out"
+"$PY" experiments/flagship/plot_kl.py "$out"
 if compgen -G "$snapshots/step-*.weights.h5" > /dev/null; then
-  timed factor-emergence "$PY" saved_models/flagship/factor_emergence.py \
+  timed factor-emergence "$PY" experiments/flagship/factor_emergence.py \
     "$run" "$snapshots" "$out" "${continues[@]}"
 fi

@@ -1,4 +1,7 @@
-"""Markdown tables of the probe CSVs (out/*.csv): python summarize.py [full]"""
+"""Markdown tables of the probe CSVs (out/*.csv beside this script).
+
+Usage: python experiments/capacity_probe/summarize.py [full]
+"""
 
 import csv
 import glob
