@@ -125,6 +125,10 @@ COMMANDS = {
         "train and score every objective of the beta-VAE family side by "
         "side; resumable CSV, table and figure",
     ),
+    "explore": (
+        "keras_bvae.commands.explore",
+        "write a latent explorer web page per model (decodes in the browser)",
+    ),
 }
 
 
