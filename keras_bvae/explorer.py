@@ -78,7 +78,7 @@ def decoder_layers(decoder) -> tuple[list[dict[str, Any]], np.ndarray]:
         ``(layers, weights)``: per layer a dict with ``type`` ("dense",
         "deconv", "reshape"), its shapes, activation and the offsets (in
         floats) of its kernel and bias in ``weights``. Transposed
-        convolution kernels are stored as (kh, kw, in, out).
+        convolution kernels are stored as (in, kh, kw, out).
 
     Raises:
         ValueError: a layer the page cannot run; the message names it.
@@ -164,7 +164,7 @@ def _deconv_spec(layer, in_shape, out_shape, add) -> dict:
         "kernelSize": [int(kh), int(kw)],
         "strides": [int(sh), int(sw)],
         "pad": pads,
-        "kernel": add(kernel.transpose(0, 1, 3, 2)),
+        "kernel": add(kernel.transpose(3, 0, 1, 2)),
         "bias": add(bias),
         "activation": _activation(layer),
     }
@@ -253,22 +253,21 @@ def page_data(
             )
         if num_examples > 0:
             _, images = data.sample(int(num_examples), rng)
-            codes = model.encode(images).astype(np.float32)
+            # The strip shows 8-bit images; their codes are of those images.
+            pixels = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
+            codes = model.encode(pixels.astype(np.float32) / 255)
             examples = [
-                base64.b64encode(
-                    np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
-                ).decode("ascii")
-                for image in images
+                base64.b64encode(image.tobytes()).decode("ascii")
+                for image in pixels
             ]
     finite = np.where(np.isfinite(kl), kl, np.inf)
-    objective = model.objective.get_config()
     payload = {
         "title": title or model.name,
         "imageShape": [int(d) for d in model.image_shape],
         "latentDim": m,
         "architecture": model.architecture,
         "objective": type(model.objective).__name__,
-        "objectiveConfig": objective,
+        "beta": None if model.beta is None else float(model.beta),
         "layers": layers,
         "latents": [
             {
@@ -400,7 +399,7 @@ body{font-family:sans-serif;margin:1em;color:#222}
 #out{width:256px;height:256px;image-rendering:pixelated;
  border:1px solid #999;background:#000}
 .row{display:flex;align-items:center;gap:.5em;margin:.15em 0}
-.row label{width:20em;font-size:13px;white-space:nowrap;overflow:hidden;
+.row label{width:24em;font-size:13px;white-space:nowrap;overflow:hidden;
  text-overflow:ellipsis}
 .row input{width:14em}
 .row output{width:3.5em;font:12px monospace}
@@ -462,40 +461,45 @@ function act(name, x) {
 
 function dense(L, x) {
   const n = L.in, m = L.out, y = new Float32Array(m);
-  const k = L.kernel;
+  const K = W.subarray(L.kernel, L.kernel + n * m);
   y.set(W.subarray(L.bias, L.bias + m));
   for (let i = 0; i < n; i++) {
     const v = x[i];
     if (v === 0) continue;
-    const row = k + i * m;
-    for (let o = 0; o < m; o++) y[o] += v * W[row + o];
+    const row = i * m;
+    for (let o = 0; o < m; o++) y[o] += v * K[row + o];
   }
   return act(L.activation, y);
 }
 
+// Each input pixel scatters a kh x kw x oc patch: patch = x_pixel . K,
+// with K stored (ic, kh, kw, oc), then added into the output.
 function deconv(L, x) {
   const [ih, iw, ic] = L.inShape, [oh, ow, oc] = L.outShape;
   const [kh, kw] = L.kernelSize, [sh, sw] = L.strides, [ph, pw] = L.pad;
   const y = new Float32Array(oh * ow * oc);
   const b = W.subarray(L.bias, L.bias + oc);
   for (let p = 0; p < oh * ow; p++) y.set(b, p * oc);
-  const K = L.kernel;
+  const n = kh * kw * oc;
+  const K = W.subarray(L.kernel, L.kernel + ic * n);
+  const patch = new Float32Array(n);
   for (let iy = 0; iy < ih; iy++) for (let ix = 0; ix < iw; ix++) {
     const src = (iy * iw + ix) * ic;
+    patch.fill(0);
+    for (let c = 0; c < ic; c++) {
+      const v = x[src + c];
+      if (v === 0) continue;
+      const row = c * n;
+      for (let k = 0; k < n; k++) patch[k] += v * K[row + k];
+    }
     for (let ky = 0; ky < kh; ky++) {
       const oy = iy * sh + ky - ph;
       if (oy < 0 || oy >= oh) continue;
       for (let kx = 0; kx < kw; kx++) {
         const ox = ix * sw + kx - pw;
         if (ox < 0 || ox >= ow) continue;
-        const dst = (oy * ow + ox) * oc;
-        const kb = K + (ky * kw + kx) * ic * oc;
-        for (let c = 0; c < ic; c++) {
-          const v = x[src + c];
-          if (v === 0) continue;
-          const kr = kb + c * oc;
-          for (let o = 0; o < oc; o++) y[dst + o] += v * W[kr + o];
-        }
+        const dst = (oy * ow + ox) * oc, at = (ky * kw + kx) * oc;
+        for (let o = 0; o < oc; o++) y[dst + o] += patch[at + o];
       }
     }
   }
@@ -582,7 +586,8 @@ if (!inactiveCount) box.style.display = "none";
 document.getElementById("title").textContent = D.title;
 const kls = D.latents.filter(l => l.active).length;
 document.getElementById("info").textContent =
-  D.architecture + " decoder, " + D.objective + ", " + M + " latents (" +
+  D.architecture + " decoder, " + D.objective +
+  (D.beta === null ? "" : " (beta " + D.beta + ")") + ", " + M + " latents (" +
   kls + " active), images " + D.imageShape.join("x") +
   ". Labels: " + D.labelSource + ". Decoded in this page, offline.";
 
