@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.callbacks.traversal import LatentTraversalCallback
+from keras_bvae.inputs import check_images
 
 __all__ = ["ACTIVE_KL", "decoder_layers", "page_data", "write_page"]
 
@@ -180,7 +181,8 @@ def _as_data(data):
         return datasets.get_data(data)
     images = np.asarray(data)
     if images.dtype != np.uint8:
-        images = np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
+        images = check_images(images, images.shape[1:])
+        images = np.round(images * 255).astype(np.uint8)
     return datasets.ImageSet(images)
 
 

@@ -127,6 +127,8 @@ def test_refuses_what_it_cannot_run(small_model, tmp_path):
     model = small_model(image_shape=(16, 16, 1), optimizer=None)
     with pytest.raises(ValueError, match=r"\(8, 8, 1\)"):
         write_page(model, str(tmp_path / "p.html"), data=images[:, :8, :8])
+    with pytest.raises(ValueError, match="1.5"):
+        write_page(model, str(tmp_path / "p.html"), data=images + 1.5)
     inputs = keras.Input((3,))
     x = keras.layers.Dense(256)(inputs)
     x = keras.layers.BatchNormalization(name="norm")(x)
