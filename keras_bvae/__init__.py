@@ -36,6 +36,7 @@ _SUBMODULES = (
     "callbacks",
     "datasets",
     "disentanglement",
+    "explorer",
     "export",
     "objectives",
     "optimizers",

@@ -129,6 +129,10 @@ COMMANDS = {
         "keras_bvae.commands.reproduce",
         "run a paper's study (higgins2017); resumable, shared by workers",
     ),
+    "explore": (
+        "keras_bvae.commands.explore",
+        "write a latent explorer web page per model (decodes in the browser)",
+    ),
 }
 
 

@@ -1,6 +1,10 @@
 """Test data for fixtures (conftest.py) and for scripts that tests run in a
 child process, which cannot use fixtures."""
 
+import base64
+import json
+import re
+
 import numpy as np
 
 from keras_bvae.datasets.arrays import ArrayGroundTruthData
@@ -123,3 +127,29 @@ class CallLog:
     def __call__(self, x):
         self.sizes.append(len(x))
         return self.fn(x)
+
+
+# The latent explorer page (keras_bvae.explorer), read back in Python.
+def read_page(path):
+    """(payload, weights, html) of a page written by ``write_page``."""
+    with open(path) as handle:
+        text = handle.read()
+    payload = re.search(
+        r'<script type="application/json" id="explorer-data">(.*?)</script>',
+        text,
+        re.S,
+    ).group(1)
+    blob = re.search(r'id="explorer-weights">(.*?)</script>', text, re.S)
+    weights = np.frombuffer(base64.b64decode(blob.group(1)), "<f4")
+    return json.loads(payload), weights, text
+
+
+def example_images(payload):
+    """The uint8 example images of a page's payload."""
+    shape = payload["imageShape"]
+    return np.stack(
+        [
+            np.frombuffer(base64.b64decode(b64), np.uint8).reshape(shape)
+            for b64 in payload["examples"]
+        ]
+    )
