@@ -199,6 +199,12 @@ def train(
             f"past the end of this run ({config.epochs} epochs of {spe} "
             "steps); pass fresh=True (--fresh) to start over"
         )
+    if start_step and verbose != 0:
+        print(
+            f"resumed at step {start_step} of {config.epochs * spe} from "
+            f"{backup.backup_dir}",
+            flush=True,
+        )
     write_json(
         config_path,
         {**dataclasses.asdict(config), "model": model.get_config()},
