@@ -237,7 +237,7 @@ for name, (signature, key, value) in cases.items():
         sig[signature](**{key: value})
         result[name] = "accepted"
     except tf.errors.InvalidArgumentError as error:
-        result[name] = error.message.splitlines()[0]
+        result[name] = " ".join(error.message.split())
 good = sig["encode"](images=tf.zeros((2, 16, 16, 1)))["mean"].shape
 result["good"] = list(good)
 print(json.dumps(result))
