@@ -120,9 +120,9 @@ def test_every_model_the_workflow_writes_loads_in_a_new_process(tmp_path):
         latent_dim=2,
         base_config=TINY,
         data=Squares(),
-        metrics=[],
+        metrics=["mig"],
         verbose=0,
-        label_samples=50,
+        label_samples=200,
     )
     # the tuner's best model, saved as a user would
     hypermodel = tuning.BetaVAEHyperModel(
@@ -279,29 +279,33 @@ def png_folder(path, num=4, size=16):
     return path
 
 
+FIFO_CHILD = """
+import sys
+from keras_bvae import cli
+from keras_bvae.datasets import ImageFolder
+folder, out = sys.argv[1:3]
+try:
+    ImageFolder(folder, image_size=16, channels=1)
+except ValueError as error:
+    print("ImageFolder:", error)
+sys.exit(cli.main(["train", "--data", "folder:" + folder, "--image-size",
+    "16", "--channels", "1", "--output-dir", out, *sys.argv[3:]]))
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_named_png_is_refused_not_read(tmp_path):
     folder = png_folder(tmp_path / "images")
     os.mkfifo(folder / "pipe.png")  # reading it would wait forever
-    with pytest.raises(ValueError, match="pipe.png is not a regular file"):
-        ImageFolder(folder, image_size=16, channels=1)
-    # the command line, in a new process so that a hang cannot stall the
-    # suite (CHILD_TIMEOUT)
-    result = cli_child(
-        "train",
-        "--data",
-        f"folder:{folder}",
-        "--image-size",
-        "16",
-        "--channels",
-        "1",
-        "--output-dir",
-        tmp_path / "run",
-        *TINY_TRAIN,
-        timeout=120,
+    # In a new process, so that a hang fails the test (timeout) instead of
+    # stalling the suite: ImageFolder, then `train --data folder:`.
+    result = python_child(
+        FIFO_CHILD, folder, tmp_path / "run", *TINY_TRAIN, timeout=120
     )
     assert_clean_exit(result, 2)
-    assert "pipe.png is not a regular file" in result.stderr
+    message = f"{folder / 'pipe.png'} is not a regular file"
+    assert f"ImageFolder: {message}" in result.stdout
+    assert f"keras-bvae train: error: {message}" in result.stderr
 
 
 # == 4. Files that are not the package's models =============================
@@ -353,6 +357,8 @@ def test_a_truncated_keras_file_is_reported_as_truncated(tmp_path, capsys):
 
 
 def test_a_huge_latent_size_is_refused_up_front(tmp_path):
+    with pytest.raises(ValueError, match="at most 256; got 257"):
+        BetaVAE(latent_dim=257)
     # Before: minutes without progress while memory grew to the machine's
     # 24 GB, then the kernel's OOM kill. Now: refused before any data or
     # model is made.
@@ -369,8 +375,6 @@ def test_a_huge_latent_size_is_refused_up_front(tmp_path):
     assert_clean_exit(result, 2)
     assert "latent_dim must be at most 256; got 10000" in result.stderr
     assert not (tmp_path / "run").exists()
-    with pytest.raises(ValueError, match="at most 256; got 257"):
-        BetaVAE(latent_dim=257)
 
 
 # == 6. Images that decode with help ========================================
