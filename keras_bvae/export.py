@@ -22,9 +22,12 @@ seed=[seed, 0])``, so a (count, seed) pair gives the same images on the same
 TensorFlow version and device (they differ from ``BetaVAE.sample``, which
 draws with numpy); decode your own latents with ``decode``.
 
-Bad inputs fail inside the graph with ``InvalidArgumentError``: NaN or inf
-images or latents, images outside [0, 1] for the Bernoulli likelihood, and
-``count`` < 1. Shapes and dtypes are fixed by the signatures.
+Bad inputs fail inside the graph with ``InvalidArgumentError`` before any
+kernel sees them: images or latents of another rank or shape than the
+table's (one unbatched image too) or an empty batch, NaN or inf, images
+outside [0, 1] for the Bernoulli likelihood, and ``count`` < 1. A tensor of
+another dtype is refused by the signature itself (``InvalidArgumentError``
+"expected to be a float tensor"); nothing is converted.
 
 Beside ``saved_model.pb`` the export holds ``keras_bvae_config.json``: the
 model's architecture, latent size, beta, normalised beta, likelihood, image
@@ -45,7 +48,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_bvae import distributions as dists
-from keras_bvae.inputs import check_images_tf
+from keras_bvae.inputs import check_images_tf, check_latents_tf
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -136,7 +139,7 @@ def _archive(model) -> keras.export.ExportArchive:
         return tf.cast(mean, tf.float32), tf.cast(logvar, tf.float32)
 
     def logits_of(latents):
-        tf.debugging.assert_all_finite(latents, "latents must be finite")
+        latents = check_latents_tf(latents, model.latent_dim)
         logits = model.decoder(tf.cast(latents, dtype), training=False)
         return tf.cast(logits, tf.float32)
 

@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["images_from", "check_images", "check_images_tf"]
+__all__ = [
+    "images_from",
+    "check_images",
+    "check_images_tf",
+    "check_latents_tf",
+]
 
 
 def images_from(data: Any) -> Any:
@@ -99,24 +104,91 @@ def check_images(
 def check_images_tf(
     images: tf.Tensor, image_shape: Sequence[int], *, unit_range: bool = True
 ) -> tf.Tensor:
-    """Graph-mode version of ``check_images`` for tf.data pipelines."""
+    """Graph-mode version of ``check_images`` for tf.data pipelines and
+    exported signatures.
+
+    The checks run before anything reads the returned tensor (control
+    dependencies), so an image batch of the wrong rank or shape never
+    reaches a kernel: a convolution given one unbatched image aborts the
+    process (a TensorFlow CHECK failure) instead of raising.
+
+    Raises:
+        tf.errors.InvalidArgumentError: when run, for the wrong rank or
+            shape, an empty batch, NaN or inf, or (``unit_range``) values
+            outside [0, 1].
+    """
     images = tf.cast(images, tf.float32)
     expected = [int(d) for d in image_shape]
-    tf.debugging.assert_equal(
-        tf.shape(images)[1:],
-        tf.constant(expected, tf.int32),
-        message=f"images must have shape (B, {expected}); their shape is",
+    dims = ", ".join(map(str, expected))
+    shape_ok = _shape_is(images, [None, *expected], nonempty=True)
+    shape_check = tf.debugging.Assert(
+        shape_ok,
+        [
+            f"images must have shape (B, {dims}) with B >= 1; got shape",
+            tf.shape(images),
+        ],
     )
-    tf.debugging.assert_all_finite(images, "images must be finite")
-    if unit_range:
-        tf.debugging.assert_greater_equal(
-            tf.reduce_min(images),
-            0.0,
-            message="images must lie in [0, 1]; the minimum is",
+    with tf.control_dependencies([shape_check]):
+        checks = [
+            tf.debugging.assert_all_finite(images, "images must be finite")
+        ]
+        if unit_range:
+            checks += [
+                tf.debugging.assert_greater_equal(
+                    tf.reduce_min(images),
+                    0.0,
+                    message="images must lie in [0, 1]; the minimum is",
+                ),
+                tf.debugging.assert_less_equal(
+                    tf.reduce_max(images),
+                    1.0,
+                    message="images must lie in [0, 1]; the maximum is",
+                ),
+            ]
+    with tf.control_dependencies([shape_check, *checks]):
+        return tf.identity(images)
+
+
+def check_latents_tf(latents: tf.Tensor, latent_dim: int) -> tf.Tensor:
+    """``latents`` (B, M) checked in the graph as ``check_images_tf``
+    checks images: the right shape with B >= 1, and finite.
+
+    Raises:
+        tf.errors.InvalidArgumentError: when run, for a wrong shape, an
+            empty batch, NaN or inf.
+    """
+    shape_check = tf.debugging.Assert(
+        _shape_is(latents, [None, int(latent_dim)], nonempty=True),
+        [
+            f"latents must have shape (B, {int(latent_dim)}) with B >= 1; "
+            "got shape",
+            tf.shape(latents),
+        ],
+    )
+    with tf.control_dependencies([shape_check]):
+        finite = tf.debugging.assert_all_finite(
+            latents, "latents must be finite"
         )
-        tf.debugging.assert_less_equal(
-            tf.reduce_max(images),
-            1.0,
-            message="images must lie in [0, 1]; the maximum is",
-        )
-    return images
+    with tf.control_dependencies([shape_check, finite]):
+        return tf.identity(latents)
+
+
+def _shape_is(tensor: tf.Tensor, expected, nonempty: bool) -> tf.Tensor:
+    """A bool tensor: ``tensor``'s run-time shape matches ``expected``
+    (None: any size; ``nonempty``: the first axis >= 1).
+
+    Compared as text ("4,64,64,1"), read from the run-time shape: the shape
+    declared by a signature is not enforced when it is called, so ops
+    that TensorFlow folds from the declared shape (``tf.rank``,
+    ``tf.size(tf.shape(x))``) would pass a tensor of another rank.
+    """
+    sizes = [
+        ("[1-9][0-9]*" if nonempty and axis == 0 else "[0-9]+")
+        if size is None
+        else str(int(size))
+        for axis, size in enumerate(expected)
+    ]
+    text = tf.strings.reduce_join(
+        tf.strings.as_string(tf.shape(tensor)), separator=","
+    )
+    return tf.strings.regex_full_match(text, ",".join(sizes))

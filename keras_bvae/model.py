@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_bvae import distributions as dists
+from keras_bvae import optimizers as _optimizers  # noqa: F401 (see below)
 from keras_bvae.callbacks.progress import LossTermsProgbar
 from keras_bvae.inference import LatentInference
 from keras_bvae.inputs import check_images, check_images_tf, images_from
@@ -45,7 +46,12 @@ from keras_bvae.objectives import (
 )
 from keras_bvae.validation import check_int, check_number
 
-__all__ = ["BetaVAE"]
+__all__ = ["BetaVAE", "MAX_LATENT_DIM", "check_latent_dim"]
+
+# Importing this module registers every class a saved BetaVAE refers to:
+# the model, the objectives and FusedAdam, the optimizer train() compiles
+# with, so keras.models.load_model reads a run's model.keras in a process
+# that imported nothing else (keras_bvae.load imports this module).
 
 if keras.backend.backend() != "tensorflow":
     raise ImportError(
@@ -55,6 +61,27 @@ if keras.backend.backend() != "tensorflow":
 
 # Logged every step besides the objective's own terms and kl_0..kl_{M-1}.
 BASE_TERMS = ("loss", "reconstruction_loss", "kl", "elbo")
+
+# The largest latent size M a BetaVAE takes. Each latent has its own KL
+# tracker, log key kl_j, history.csv column and traversal row, so the
+# training graph and the pictures grow with M: the first training step
+# took 93 s at M = 256 (10 s at M = 10; 2 shared Xeon cores), had not
+# ended after 15 min at M = 1024, and M = 10,000 ran out of memory.
+MAX_LATENT_DIM = 256
+
+
+def check_latent_dim(latent_dim) -> int:
+    """``latent_dim`` as an int in [1, MAX_LATENT_DIM], else a ValueError
+    that gives the reason."""
+    latent_dim = check_int("latent_dim", latent_dim, minimum=1)
+    if latent_dim > MAX_LATENT_DIM:
+        raise ValueError(
+            f"latent_dim must be at most {MAX_LATENT_DIM}; got {latent_dim}: "
+            "each latent is logged and drawn on its own (kl_0, kl_1, ... "
+            "and a traversal row each), which makes larger models too "
+            "slow to build"
+        )
+    return latent_dim
 
 
 @keras.saving.register_keras_serializable(package="keras_bvae")
@@ -124,7 +151,7 @@ class BetaVAE(LatentInference, keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
+        self.latent_dim = check_latent_dim(latent_dim)
         if likelihood not in dists.LIKELIHOODS:
             raise ValueError(
                 f"unknown likelihood {likelihood!r}; choose one of "

@@ -4,8 +4,9 @@
 under ``path`` (recursively, any case of the extension, skipping names that
 start with a dot), in sorted order of their relative paths, so the same
 folder always gives the same rows. Each image is decoded with TensorFlow's
-decoders, converted to the requested channels (colour to grey by
-luminance, grey repeated to RGB, alpha dropped), centre-cropped to a square
+decoders (Pillow's for what they refuse, such as CMYK JPEGs), converted to
+the requested channels (colour to grey by luminance, grey repeated to RGB,
+alpha dropped), centre-cropped to a square
 (``crop=True``) and resized to ``image_size`` x ``image_size`` with
 antialiased bilinear interpolation. The images are decoded once, in
 parallel, and held in memory as uint8 (see ``ImageSet``).
@@ -13,12 +14,14 @@ parallel, and held in memory as uint8 (see ``ImageSet``).
 The folder has no generative factors: it trains and is ranked by the
 label-free UDR, and the supervised metrics refuse it (``ImageSet``). With
 ``labels=True`` the first-level subfolder of each image is its class, one
-factor named "folder".
+factor named "folder". A name with an image ending that is not a regular
+file (a FIFO, a device) is refused, not read.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +39,9 @@ def list_images(path: str | os.PathLike) -> list[Path]:
 
     Raises:
         FileNotFoundError: ``path`` is not a folder.
-        ValueError: it holds no PNG or JPEG file.
+        ValueError: it holds no PNG or JPEG file, or a name with an image
+            ending that is not a regular file (a FIFO, which reading
+            would wait on forever, a device, a socket, a broken link).
     """
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -48,13 +53,30 @@ def list_images(path: str | os.PathLike) -> list[Path]:
             if not name.startswith(".") and name.lower().endswith(
                 IMAGE_EXTENSIONS
             ):
-                found.append(Path(folder, name))
+                found.append(_regular_file(Path(folder, name)))
     if not found:
         raise ValueError(
             f"no images in {root}: looked for "
             f"{', '.join(IMAGE_EXTENSIONS)} files in it and its subfolders"
         )
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _regular_file(path: Path) -> Path:
+    """``path`` if it is a regular file (or a link to one), else a
+    ValueError naming it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise ValueError(
+            f"cannot read {path}: {error.strerror or error}"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise ValueError(
+            f"{path} is not a regular file (a FIFO, device or socket); an "
+            "image folder must hold image files only: move it out"
+        )
+    return path
 
 
 def _load_one(tf, path, image_size: int, channels: int, crop: bool):
@@ -89,14 +111,42 @@ def decode_images(
         return np.concatenate([batch.numpy() for batch in dataset])
     except tf.errors.OpError:
         pass
-    for path in strings:  # find the file that failed, to name it
+    # Some file failed: one at a time, with Pillow for the files that
+    # TensorFlow's decoders refuse (CMYK JPEGs), naming a file that
+    # neither reads.
+    images = []
+    for path in strings:
         try:
-            _load_one(tf, tf.constant(path), image_size, channels, crop)
+            image = tf.io.decode_image(
+                tf.io.read_file(path),
+                channels=channels,
+                dtype=tf.uint8,
+                expand_animations=False,
+            )
         except tf.errors.OpError as error:
-            raise ValueError(
-                f"cannot read {path} as an image: {error.message}"
-            ) from None
-    raise ValueError("decoding the images failed")  # pragma: no cover
+            image = _decode_with_pillow(path, channels)
+            if image is None:
+                raise ValueError(
+                    f"cannot read {path} as an image: {error.message}"
+                ) from None
+        images.append(square_uint8(tf, image, image_size, crop).numpy())
+    return np.stack(images)
+
+
+def _decode_with_pillow(path: str, channels: int) -> np.ndarray | None:
+    """uint8 (H, W, channels) by Pillow (any mode converted as TensorFlow
+    converts: grey by ITU-R 601 luminance), or None if it cannot."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            if channels == 1:
+                image = image.convert("L")
+            array = np.asarray(image, np.uint8)
+    except Exception:  # not an image Pillow reads either
+        return None
+    return array.reshape(*array.shape[:2], channels)
 
 
 class ImageFolder(ImageSet):

@@ -13,7 +13,7 @@ import numpy as np
 from keras_bvae.datasets import check_data_name
 from keras_bvae.datasets.stream import observation_shape_of
 from keras_bvae.distributions import LIKELIHOODS
-from keras_bvae.model import BetaVAE
+from keras_bvae.model import BetaVAE, check_latent_dim
 from keras_bvae.networks import ARCHITECTURES, burgess_depth
 from keras_bvae.objectives import (
     OBJECTIVES,
@@ -126,6 +126,7 @@ class TrainConfig:
             "backup_every",
         ):
             check_int(name, getattr(self, name), minimum=1)
+        check_latent_dim(self.latent_dim)
         check_int("seed", self.seed, minimum=0)
         if self.image_size is not None:
             check_int("image_size", self.image_size, minimum=1)

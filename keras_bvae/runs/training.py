@@ -147,7 +147,8 @@ def train(
             before history.csv is written and the backup is made, so the
             scores they add to the logs (``DisentanglementCallback``) reach
             history.csv.
-        verbose: Keras ``fit`` verbosity.
+        verbose: Keras ``fit`` verbosity; unless 0, a resumed run first
+            prints "resumed at step N of T from BACKUP_DIR".
         data: a ``GroundTruthData`` (an ``ImageFolder`` too) or an image
             array (n, H, W, C) to train on instead of
             ``get_data(config.data)``.
@@ -245,6 +246,12 @@ def train(
         for key, values in part.history.items():
             history.history.setdefault(key, []).extend(values)
 
+    if start_step and verbose != 0:
+        print(
+            f"resumed at step {start_step} of {config.epochs * spe} from "
+            f"{backup.backup_dir}",
+            flush=True,
+        )
     epoch, batch = divmod(start_step, spe)
     if batch and epoch < config.epochs:
         fit(epoch, epoch + 1, spe - batch)  # the rest of the broken epoch
