@@ -92,8 +92,8 @@ def naming_path(error: OSError, path: str) -> OSError:
 def describe_os_error(error: OSError) -> str:
     """One line for the user: the path, the reason, and what to do.
 
-    Example: ``"could not write runs/a/model.keras: No space left on
-    device"``.
+    Example: ``"runs/a/model.keras: No space left on device; free some
+    space or choose another folder"``.
     """
     reason = error.strerror or str(error) or type(error).__name__
     if not error.filename:

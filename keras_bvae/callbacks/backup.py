@@ -16,8 +16,8 @@ weights, built in memory (``weights_h5_bytes``), go to a new file, then
 ``state.json`` is replaced (temporary name, ``os.replace``) to point at
 it, then older weight files are removed; a kill or a failed write (no
 space: ``OSError`` naming the file) at any moment leaves the previous
-complete backup. Backups are never written
-from non-finite weights or a non-finite loss.
+complete backup. Backups are never written from non-finite weights or a
+non-finite loss.
 
 Keras' own ``BackupAndRestore`` (3.15) resumes at the start of the epoch in
 which it was interrupted, replaying that epoch's first batches, and does not

@@ -8,11 +8,10 @@ once with ``FolderInUseError`` naming the holder (pid, host, start time
 and command line, written into the lock file) instead of sharing its
 ``backup/`` and overwriting its files.
 
-The lock is ``fcntl.flock`` on ``OUTPUT_DIR/.keras_bvae.lock``. The kernel
-releases it when the holder's process ends in any way (``kill -9`` too),
-so a lock left by a killed run never blocks the next one; the file itself
-stays (emptied on a normal release): removing it would let two runs lock
-two different files of one name. The lock is per process and re-entrant
+The lock is ``fcntl.flock`` on ``OUTPUT_DIR/.keras_bvae.lock``, removed
+when the run ends. The kernel releases a flock when the holder's process
+ends in any way (``kill -9`` too), so the file a killed run leaves never
+blocks the next one. The lock is per process and re-entrant
 (``run_comparison`` holds it around ``run_sweep`` on the same folder);
 threads of one process are not kept apart. Where ``fcntl`` is missing
 (Windows) no lock is taken.
@@ -105,19 +104,8 @@ def lock_folder(folder: str) -> Iterator[str]:
             if key in _HELD:
                 _HELD[key][1] -= 1
         return
+    fd = _take(folder, path)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise naming_path(error, path) from error
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FolderInUseError(
-                f"{folder} is in use by another run: "
-                f"{_describe(lock_holder(folder))}; wait for it to end or "
-                "choose another output folder"
-            ) from None
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -134,7 +122,35 @@ def lock_folder(folder: str) -> Iterator[str]:
             yield path
         finally:
             del _HELD[key]
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
     finally:
+        with contextlib.suppress(OSError):
+            os.remove(path)  # while still held: see _take
         os.close(fd)  # releases the flock
+
+
+def _take(folder: str, path: str) -> int:
+    """Opens and flocks ``path``; returns its file descriptor.
+
+    A holder removes the file before it unlocks, so a lock taken on a file
+    that is no longer at ``path`` is of a run that just ended: open again.
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise naming_path(error, path) from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise FolderInUseError(
+                f"{folder} is in use by another run: "
+                f"{_describe(lock_holder(folder))}; wait for it to end or "
+                "choose another output folder"
+            ) from None
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)

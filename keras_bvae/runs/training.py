@@ -11,7 +11,8 @@ sweep, the tuner and the notebooks call it too. A run folder holds:
     summary.json          training time and the last epoch's losses
     backup/               while training: the last step backup, and the
                           run's config.json and history.csv so far
-    .keras_bvae.lock      the run's lock (``keras_bvae.runs.lock``)
+    .keras_bvae.lock      while training: the folder's lock, naming the
+                          process (``keras_bvae.runs.lock``)
 
 Whole runs or none. While a run trains, its config.json and history.csv
 are written under ``backup/``; when it ends, model.keras, the pictures and
