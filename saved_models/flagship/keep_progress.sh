@@ -26,11 +26,7 @@ if [ -f "$kept/factor_emergence.json" ]; then
 fi
 rm -rf "$kept"; mkdir -p "$kept"
 cp -r "$run/backup" "$kept"/
-# A run in progress keeps its config.json and history.csv in backup/
-# (copied above); runs started before that kept them beside it.
-for name in config.json history.csv log.txt train.log; do
-  [ ! -f "$run/$name" ] || cp "$run/$name" "$kept"/
-done
+cp "$run"/{config.json,history.csv,log.txt,train.log} "$kept"/
 # Without new snapshots to score (or if scoring fails) the kept JSON stays.
 if ! { compgen -G "$snapshots/step-*.weights.h5" > /dev/null &&
        "$PY" factor_emergence.py "$run" "$snapshots" "$kept" "${earlier[@]}"; } &&
