@@ -157,10 +157,22 @@ def main(argv=None) -> int:
         module.configure(sub.add_parser(name, help=help_text))
         modules[name] = module
     args = parser.parse_args(argv)
+    from keras_bvae.files import describe_os_error
+    from keras_bvae.runs.lock import FolderInUseError
+
     try:
         return int(modules[args.command].run(args) or 0)
-    except (ValueError, FileNotFoundError, FileExistsError) as error:
+    except (
+        ValueError,
+        FileNotFoundError,
+        FileExistsError,
+        FolderInUseError,
+    ) as error:
         print(f"keras-bvae {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # no space, read-only folder, permission
+        message = describe_os_error(error)
+        print(f"keras-bvae {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

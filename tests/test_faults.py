@@ -6,6 +6,8 @@ One section a kind of fault; docs/reliability.md lists every case with
 what the user sees. Round trips and serving run in a fresh interpreter
 (``python_child``) that imports only what a user would; a case that could
 hang runs under a timeout. Add the next fault found to its section.
+Faults of writing (full disk, read-only folder, permissions) and of two
+runs on one folder are in tests/test_faults_writes.py.
 """
 
 import dataclasses

@@ -32,7 +32,11 @@ if [ -f "$kept/factor_emergence.json" ]; then
 fi
 rm -rf "$kept"; mkdir -p "$kept"
 cp -r "$run/backup" "$kept"/
-cp "$run"/{config.json,history.csv,log.txt,train.log} "$kept"/
+# A run in progress keeps config.json and history.csv in backup/ (copied
+# above); runs of older versions keep them beside it.
+for name in config.json history.csv log.txt train.log; do
+  [ ! -f "$run/$name" ] || cp "$run/$name" "$kept"/
+done
 # Without new snapshots to score (or if scoring fails) the kept JSON stays.
 if ! { compgen -G "$snapshots/step-*.weights.h5" > /dev/null &&
        "$PY" "$here/factor_emergence.py" "$run" "$snapshots" "$kept" \

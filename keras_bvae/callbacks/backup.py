@@ -12,10 +12,12 @@ optimiser steps and at each epoch end, into one folder:
 
 Keras' ``save_weights`` stores neither the ``SeedGenerator`` state nor the
 metric trackers, hence ``state.json``. A backup is written atomically: the
-weights go to a new file, then ``state.json`` is replaced (temporary name,
-``os.replace``) to point at it, then older weight files are removed; a kill
-at any moment leaves the previous complete backup. Backups are never written
-from non-finite weights or a non-finite loss.
+weights, built in memory (``weights_h5_bytes``), go to a new file, then
+``state.json`` is replaced (temporary name, ``os.replace``) to point at
+it, then older weight files are removed; a kill or a failed write (no
+space: ``OSError`` naming the file) at any moment leaves the previous
+complete backup. Backups are never written from non-finite weights or a
+non-finite loss.
 
 Keras' own ``BackupAndRestore`` (3.15) resumes at the start of the epoch in
 which it was interrupted, replaying that epoch's first batches, and does not
@@ -34,6 +36,7 @@ nothing after it (``model.save`` in ``train``) runs on corrupted weights.
 from __future__ import annotations
 
 import glob
+import io
 import json
 import math
 import os
@@ -43,7 +46,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_bvae.files import fsync_file, write_json
+from keras_bvae.files import naming_path, write_bytes, write_json
 from keras_bvae.validation import check_int
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "NonFiniteLossGuard",
     "NonFiniteLossError",
     "weights_are_finite",
+    "weights_h5_bytes",
 ]
 
 _STATE = "state.json"
@@ -74,6 +78,47 @@ def weights_are_finite(model: keras.Model) -> bool:
         ):
             return False
     return True
+
+
+def weights_h5_bytes(model: keras.Model) -> bytes:
+    """The ``.weights.h5`` file ``model.save_weights`` writes, in memory.
+
+    h5py writing straight to disk on a full disk leaves HDF5 a file it can
+    neither finish nor close, and the process segfaults at exit (issue
+    34); built in memory, the file is then written by
+    ``keras_bvae.files.write_bytes``, whose failures are plain ``OSError``.
+    The same Keras saving code as ``save_weights_only`` (weights and
+    optimiser state), given an ``io.BytesIO``.
+    """
+    try:
+        from keras.src.saving import saving_lib
+
+        store_class, save_state = saving_lib.H5IOStore, saving_lib._save_state
+    except (ImportError, AttributeError):  # another Keras: through a file
+        return _weights_h5_through_a_file(model)
+    buffer = io.BytesIO()
+    store = store_class(buffer, mode="w")
+    try:
+        save_state(
+            model,
+            weights_store=store,
+            assets_store=None,
+            inner_path="",
+            visited_saveables=set(),
+        )
+    finally:
+        store.close()
+    return buffer.getvalue()
+
+
+def _weights_h5_through_a_file(model: keras.Model) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.weights.h5")
+        model.save_weights(path)
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
 def _numpy(variable) -> np.ndarray:
@@ -223,11 +268,13 @@ class TrainingBackup(keras.callbacks.Callback):
             return None
         if not weights_are_finite(model):
             return None
-        os.makedirs(self.backup_dir, exist_ok=True)
+        try:
+            os.makedirs(self.backup_dir, exist_ok=True)
+        except OSError as error:
+            raise naming_path(error, self.backup_dir) from error
         name = f"step-{step:09d}.weights.h5"
         path = os.path.join(self.backup_dir, name)
-        model.save_weights(path, overwrite=True)
-        fsync_file(path)
+        write_bytes(path, weights_h5_bytes(model))
         spe = self._steps_per_epoch()
         mid_epoch = spe is not None and step % spe != 0
         state = {

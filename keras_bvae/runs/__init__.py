@@ -6,6 +6,7 @@ library.
 - ``training``: ``train(config)``, one run end to end, resumable (also
   ``keras_bvae.runs.train``).
 - ``history``: history.csv and callbacks seen across several ``fit`` calls.
+- ``lock``: ``lock_folder(output_dir)``, one run per output folder.
 - ``sweep``: resumable beta x latent size x seed sweeps;
   ``sweep_plots`` draws their figures.
 - ``tuning``: Keras Tuner integration (needs the ``tuner`` extra; imported
@@ -17,11 +18,13 @@ from __future__ import annotations
 import importlib
 
 from keras_bvae.runs.config import TrainConfig, build_model
+from keras_bvae.runs.lock import lock_folder
 from keras_bvae.runs.training import train
 
 __all__ = [
     "TrainConfig",
     "build_model",
+    "lock_folder",
     "sweep",
     "train",
     "training",

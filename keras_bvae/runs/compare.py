@@ -284,29 +284,38 @@ def run_comparison(
 
     Returns:
         All rows of ``results.csv``.
+
+    Raises:
+        FolderInUseError: another process is running in ``output_dir``
+            (``keras_bvae.runs.lock``); the comparison holds its lock.
+        OSError: a file could not be written; names it.
     """
     from keras_bvae.runs.config import TrainConfig, load_data
+    from keras_bvae.runs.lock import lock_folder
 
-    values = dict(values or default_values())
-    base_config = base_config or TrainConfig()
-    if data is None:
-        data = load_data(base_config)
-    grid = comparison_grid(values, seeds, latent_dim)
-    rows = run_sweep(
-        grid,
-        output_dir,
-        base_config=base_config,
-        data=data,
-        metrics=metrics,
-        protocol=protocol,
-        max_runs=max_runs,
-        verbose=verbose,
-        udr=False,
-    )
-    rows = add_factor_latents(rows, output_dir, data, num_samples=label_samples)
-    write_results(os.path.join(output_dir, "results.csv"), rows)
-    write_comparison(rows, output_dir)
-    return rows
+    with lock_folder(output_dir):
+        values = dict(values or default_values())
+        base_config = base_config or TrainConfig()
+        if data is None:
+            data = load_data(base_config)
+        grid = comparison_grid(values, seeds, latent_dim)
+        rows = run_sweep(
+            grid,
+            output_dir,
+            base_config=base_config,
+            data=data,
+            metrics=metrics,
+            protocol=protocol,
+            max_runs=max_runs,
+            verbose=verbose,
+            udr=False,
+        )
+        rows = add_factor_latents(
+            rows, output_dir, data, num_samples=label_samples
+        )
+        write_results(os.path.join(output_dir, "results.csv"), rows)
+        write_comparison(rows, output_dir)
+        return rows
 
 
 def write_comparison(rows_or_dir, output_dir: str | None = None) -> list:

@@ -332,7 +332,10 @@ def model_for_run(output_dir: str):
         >>> config, data, model = model_for_run("runs/quickstart")
         >>> model.load_weights(glob.glob("runs/quickstart/backup/*.h5")[0])
     """
-    with open(os.path.join(output_dir, "config.json")) as handle:
+    path = os.path.join(output_dir, "backup", "config.json")  # in progress
+    if not os.path.isfile(path):
+        path = os.path.join(output_dir, "config.json")
+    with open(path) as handle:
         config = TrainConfig.from_dict(json.load(handle))
     data = load_data(config)
     shape = observation_shape_of(data)

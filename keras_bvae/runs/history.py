@@ -7,12 +7,13 @@ callbacks the one or two ``fit`` calls of a (resumed) run as one run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 
 import keras
 
-from keras_bvae.files import write_text
+from keras_bvae.files import naming_path, write_text
 
 __all__ = ["HistoryCSV", "OneTrainingRun", "truncate_history"]
 
@@ -27,6 +28,8 @@ class HistoryCSV(keras.callbacks.CSVLogger):
     ``DisentanglementCallback(every_n_epochs=5)``) and adds no ``val_*``
     columns; a key missing in an epoch is written as NA.
 
+    A failed write (no space, ...) raises ``OSError`` naming the file.
+
     Args:
         filename: str. The CSV path.
         append: bool. Append to an existing file (resume).
@@ -38,11 +41,24 @@ class HistoryCSV(keras.callbacks.CSVLogger):
         super().__init__(filename, append=append)
         self.extra_keys = tuple(extra_keys)
 
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except OSError as error:
+            raise naming_path(error, self.filename) from error
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(set(logs) | set(self.extra_keys))
-        super().on_epoch_end(epoch, logs)
+        try:
+            super().on_epoch_end(epoch, logs)
+        except OSError as error:
+            # Closed now (the unwritten rest dropped), not at exit with an
+            # "Exception ignored" traceback; resume cuts the partial row.
+            with contextlib.suppress(OSError):
+                self.csv_file.close()
+            raise naming_path(error, self.filename) from error
 
 
 def truncate_history(path: str, epochs_done: int) -> None:

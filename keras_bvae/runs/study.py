@@ -4,8 +4,8 @@ workers.
 A ``Study`` is a base ``TrainConfig`` (the paper's recipe), a list of grid
 points (``RunSpec``: latent size, beta, seed) and how each finished model
 is scored. ``run_study`` walks the runs in order; for each one not finished
-it takes the run's claim (an exclusive ``fcntl.flock`` on
-``OUT/runs/RUN_ID/claim.lock``), trains it with ``keras_bvae.runs.train``
+it takes the run folder's lock (``keras_bvae.runs.lock.lock_folder``, an
+exclusive ``fcntl.flock``), trains it with ``keras_bvae.runs.train``
 (which resumes from the run's own backup), logs the Higgins metric and each
 factor's best-latent NMI every ``score_every`` steps into the run's
 history.csv (its factor-emergence curve), and writes ``scores.json`` once
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import os
 import socket
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.files import write_json, write_text
+from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
 from keras_bvae.runs.sweep import RunSpec, write_results
 
 __all__ = [
@@ -190,39 +190,25 @@ STUDIES = {"higgins2017": higgins2017}
 
 @contextlib.contextmanager
 def claim_run(folder: str) -> Iterator[str | None]:
-    """Holds the run folder's claim while the block runs.
+    """Holds the run folder's lock while the block runs, if it is free.
 
-    Yields None when the claim is taken (this process may work on the
-    run), or the holder's description ("host:pid since TIME") when
-    another process holds it. The claim is an exclusive ``fcntl.flock`` on
-    ``folder/claim.lock``, released when the block ends or the process
-    dies.
+    Yields None when this process holds the run folder's lock
+    (``keras_bvae.runs.lock.lock_folder``, which ``train`` takes too) and
+    may work on the run, or the holder ("pid N on host H since T") when
+    another process holds it. The kernel releases the lock when the holder
+    dies (``kill -9`` included).
     """
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, "claim.lock")
-    handle = open(path, "a+")
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            yield handle.read().strip() or "another process"
+            stack.enter_context(lock_folder(folder))
+        except FolderInUseError:
+            holder = lock_holder(folder) or {}
+            yield (
+                f"pid {holder.get('pid')} on host {holder.get('host')} "
+                f"since {holder.get('started_utc')}"
+            )
             return
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"{socket.gethostname()}:{os.getpid()} since "
-            f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n"
-        )
-        handle.flush()
-        try:
-            yield None
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    finally:
-        handle.close()
+        yield None
 
 
 def _read_scores(folder: str) -> dict | None:

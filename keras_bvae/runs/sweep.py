@@ -403,7 +403,45 @@ def run_sweep(
     Raises:
         ValueError: a CSV row with this run's id was made with other
             settings (steps, batch size, ...), or bad arguments.
+        FolderInUseError: another process is running in ``output_dir``
+            (``keras_bvae.runs.lock``); the sweep holds its lock.
+        OSError: a file could not be written; names it.
     """
+    from keras_bvae.runs.lock import lock_folder
+
+    with lock_folder(output_dir):
+        return _run_sweep(
+            grid,
+            output_dir,
+            base_config,
+            data,
+            metrics,
+            protocol,
+            metric_settings,
+            metric_seed,
+            eval_images,
+            max_runs,
+            verbose,
+            fit_verbose,
+            udr,
+        )
+
+
+def _run_sweep(
+    grid,
+    output_dir,
+    base_config,
+    data,
+    metrics,
+    protocol,
+    metric_settings,
+    metric_seed,
+    eval_images,
+    max_runs,
+    verbose,
+    fit_verbose,
+    udr,
+):
     from keras_bvae.callbacks import DisentanglementCallback
     from keras_bvae.callbacks.backup import NonFiniteLossError
     from keras_bvae.callbacks.disentanglement import flat_scores

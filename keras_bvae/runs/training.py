@@ -9,8 +9,22 @@ sweep, the tuner and the notebooks call it too. A run folder holds:
     traversals.png        each latent varied over [-2, 2], others fixed
     config.json           the settings of the run
     summary.json          training time and the last epoch's losses
-    backup/               while training: the last step backup (removed
-                          once model.keras is written)
+    backup/               while training: the last step backup, and the
+                          run's config.json and history.csv so far
+    .keras_bvae.lock      while training: the folder's lock, naming the
+                          process (``keras_bvae.runs.lock``)
+
+Whole runs or none. While a run trains, its config.json and history.csv
+are written under ``backup/``; when it ends, model.keras, the pictures and
+summary.json are written there too and the six files are then moved into
+place (``os.replace``) and ``backup/`` removed. So the files of an earlier
+run in the same folder stay whole and together until a new run has
+succeeded; a run that stops (kill, NaN, no space left) leaves them as they
+were, and its own files beside its backup, from which rerunning resumes.
+A failed write raises ``OSError`` naming the file (the command line turns
+it into a one-line error, exit status 2). ``train`` holds the folder's
+lock (``keras_bvae.runs.lock``): a second run on a folder in use stops
+with ``FolderInUseError``.
 
 Resume. Rerunning ``train`` with the same settings and output folder after
 a crash or kill continues from the last backup in ``backup/`` (every
@@ -50,7 +64,7 @@ from keras_bvae.callbacks.backup import (
     weights_are_finite,
 )
 from keras_bvae.datasets.stream import make_dataset, observation_shape_of
-from keras_bvae.files import write_atomic, write_json
+from keras_bvae.files import naming_path, write_atomic, write_bytes, write_json
 from keras_bvae.model import BetaVAE
 from keras_bvae.plotting import (
     plot_reconstructions,
@@ -68,6 +82,7 @@ from keras_bvae.runs.history import (
     OneTrainingRun,
     truncate_history,
 )
+from keras_bvae.runs.lock import lock_folder
 
 __all__ = [
     "TrainConfig",
@@ -77,6 +92,17 @@ __all__ = [
     "save_pictures",
     "train",
 ]
+
+# What a finished run leaves in its folder, in the order they are moved
+# there from backup/ (config.json last: it says which run the folder holds).
+RUN_FILES = (
+    "reconstructions.png",
+    "traversals.png",
+    "summary.json",
+    "model.keras",
+    "history.csv",
+    "config.json",
+)
 
 
 def save_model_atomic(model: keras.Model, path: str) -> str:
@@ -171,8 +197,40 @@ def train(
         NonFiniteLossError: the loss became NaN or inf; the backup of the
             last good step is kept and no model.keras is written.
         ValueError: bad settings, or a backup made with other settings.
+        FolderInUseError: another process is running in
+            ``config.output_dir``.
+        OSError: a file could not be written (no space, read-only folder,
+            no permission); names it. The folder's earlier files are kept,
+            and so is the backup.
     """
-    os.makedirs(config.output_dir, exist_ok=True)
+    with lock_folder(config.output_dir):
+        return _train(config, callbacks, verbose, data, fresh, strategy)
+
+
+def _adopt_files_of_older_backups(output_dir: str, staging: str) -> None:
+    """Copies config.json and history.csv of a backup made by keras_bvae
+    before runs kept them in backup/ (they were in the run folder)."""
+    for name in ("config.json", "history.csv"):
+        old, new = os.path.join(output_dir, name), os.path.join(staging, name)
+        if os.path.isfile(old) and not os.path.exists(new):
+            with open(old, "rb") as handle:
+                write_bytes(new, handle.read())
+
+
+def _move_into_place(staging: str, output_dir: str) -> None:
+    """Moves the finished run's files from ``staging`` to ``output_dir``."""
+    for name in RUN_FILES:
+        source, target = (os.path.join(f, name) for f in (staging, output_dir))
+        try:
+            if os.path.exists(source):
+                os.replace(source, target)
+            elif os.path.exists(target):  # an earlier run's: not this one's
+                os.remove(target)
+        except OSError as error:
+            raise naming_path(error, target) from error
+
+
+def _train(config, callbacks, verbose, data, fresh, strategy):
     if data is None:
         data = load_data(config)
     image_shape = observation_shape_of(data)
@@ -184,10 +242,12 @@ def train(
         steps_per_epoch=spe,
         delete_on_end=False,
     )
-    config_path = os.path.join(config.output_dir, "config.json")
+    staging = backup.backup_dir  # this run's files until it succeeds
+    config_path = os.path.join(staging, "config.json")
     if fresh:
         backup.delete()
     elif backup.read_state() is not None:
+        _adopt_files_of_older_backups(config.output_dir, staging)
         check_resumable(config, config_path)
 
     scope = strategy.scope() if strategy else contextlib.nullcontext()
@@ -200,11 +260,15 @@ def train(
             f"past the end of this run ({config.epochs} epochs of {spe} "
             "steps); pass fresh=True (--fresh) to start over"
         )
+    try:
+        os.makedirs(staging, exist_ok=True)
+    except OSError as error:
+        raise naming_path(error, staging) from error
     write_json(
         config_path,
         {**dataclasses.asdict(config), "model": model.get_config()},
     )
-    history_path = os.path.join(config.output_dir, "history.csv")
+    history_path = os.path.join(staging, "history.csv")
     if start_step > 0:
         truncate_history(history_path, start_step // spe)
     # The CSV row of an epoch is written before its backup, so a kill in
@@ -263,7 +327,7 @@ def train(
         all_callbacks.on_train_end()
     seconds = time.time() - started
     history.set_model(model)
-    save_model_atomic(model, os.path.join(config.output_dir, "model.keras"))
+    save_model_atomic(model, os.path.join(staging, "model.keras"))
     if hasattr(data, "observation_shape"):
         rng = np.random.default_rng(config.seed + 1)
         images = data.sample_observations_from_factors(
@@ -274,14 +338,15 @@ def train(
     kl = None
     if history.history:
         kl = [history.history[f"kl_{i}"][-1] for i in range(model.latent_dim)]
-    save_pictures(model, images, config.output_dir, kl_per_dim=kl)
+    save_pictures(model, images, staging, kl_per_dim=kl)
     write_json(
-        os.path.join(config.output_dir, "summary.json"),
+        os.path.join(staging, "summary.json"),
         {
             "train_seconds": round(seconds, 1),
             "resumed_from_step": start_step,
             "final": {k: float(v[-1]) for k, v in history.history.items()},
         },
     )
+    _move_into_place(staging, config.output_dir)
     backup.delete()
     return model, history

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 
+from keras_bvae.runs.lock import LOCK_NAME
 from keras_bvae.runs.study import (
     Study,
     claim_run,
@@ -84,7 +85,7 @@ def test_two_workers_share_the_runs_of_a_study(tmp_path):
     out, go = tmp_path / "study", tmp_path / "go"
     first = start_worker(script, out)
     second = start_worker(script, out, GO=str(go))
-    claim = out / "runs" / RUN_IDS[0] / "claim.lock"
+    claim = out / "runs" / RUN_IDS[0] / LOCK_NAME
     wait_for(lambda: claim.exists() and claim.read_text().strip())
     go.touch()  # the second worker starts while the first holds run 0
     outputs = [p.communicate(timeout=600) for p in (first, second)]
@@ -155,7 +156,7 @@ def test_a_claim_is_exclusive_and_dies_with_its_holder(tmp_path):
     )
     assert holder.stdout.readline().strip() == "claimed"
     with claim_run(str(tmp_path)) as held:
-        assert held is not None and f":{holder.pid} since" in held
+        assert held is not None and f"pid {holder.pid} on host" in held
     holder.kill()
     holder.wait(timeout=60)
     with claim_run(str(tmp_path)) as held:
