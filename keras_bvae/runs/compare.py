@@ -265,6 +265,7 @@ def run_comparison(
     max_runs: int | None = None,
     verbose: int = 1,
     label_samples: int = 10000,
+    objective_args: Mapping[str, dict] | None = None,
 ) -> list[dict]:
     """Trains and scores the missing runs, then writes the table and figure.
 
@@ -281,6 +282,8 @@ def run_comparison(
         max_runs: int or None. Train at most this many runs now.
         verbose: int. Progress lines (run i/n, elapsed, ETA).
         label_samples: int. Images whose codes label the latents.
+        objective_args: {objective: {option: value}} or None. Shared
+            arguments of each objective's runs (``run_sweep``).
 
     Returns:
         All rows of ``results.csv``.
@@ -302,6 +305,7 @@ def run_comparison(
         max_runs=max_runs,
         verbose=verbose,
         udr=False,
+        objective_args=objective_args,
     )
     rows = add_factor_latents(rows, output_dir, data, num_samples=label_samples)
     write_results(os.path.join(output_dir, "results.csv"), rows)

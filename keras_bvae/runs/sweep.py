@@ -35,7 +35,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,10 +154,12 @@ class RunSpec:
 
     @property
     def setting(self) -> dict[str, float]:
-        """This run's TrainConfig fields for its objective."""
+        """This run's objective arguments (``TrainConfig.objective_args``)."""
         if self.objective == "beta_vae":
-            return {"beta": self.beta, "normalized_beta": self.normalized_beta}
-        return {"beta": None, self.hyperparameter: float(self.value)}
+            if self.beta is not None:
+                return {"beta": float(self.beta)}
+            return {"normalized_beta": float(self.normalized_beta)}
+        return {self.hyperparameter: float(self.value)}
 
     @property
     def run_id(self) -> str:
@@ -364,6 +366,7 @@ def run_sweep(
     verbose: int = 1,
     fit_verbose: int | str = 0,
     udr: bool = True,
+    objective_args: Mapping[str, dict] | None = None,
 ) -> list[dict[str, Any]]:
     """Trains every grid point not yet in the results CSV; returns all rows.
 
@@ -396,6 +399,11 @@ def run_sweep(
             among the other seeds of its grid point, from codes of the
             held-out images (no labels used; see ``add_udr``). Defaults to
             True.
+        objective_args: {objective name: {option: value}} or None.
+            Arguments shared by the runs of an objective (e.g.
+            ``{"annealed_vae": {"num_steps": 500}}``), under the grid's own
+            setting; ``base_config``'s objective and objective_args are
+            not used.
 
     Returns:
         All rows of the results CSV, old and new, as dicts.
@@ -493,7 +501,10 @@ def run_sweep(
             latent_dim=spec.latent_dim,
             seed=spec.seed,
             objective=spec.objective,
-            **spec.setting,
+            objective_args={
+                **(objective_args or {}).get(spec.objective, {}),
+                **spec.setting,
+            },
         )
         callback = None
         if metrics:

@@ -116,7 +116,7 @@ def check_resumable(config: TrainConfig, path: str) -> None:
     if not os.path.isfile(path):
         return
     with open(path) as handle:
-        saved = json.load(handle)
+        saved = dataclasses.asdict(TrainConfig.from_dict(json.load(handle)))
     current = dataclasses.asdict(config)
     changed = [
         f"{key}: {saved.get(key)!r} -> {current[key]!r}"

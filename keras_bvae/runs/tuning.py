@@ -71,7 +71,7 @@ from keras_bvae.disentanglement.udr import METHODS, codes_and_kl, udr
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
 from keras_bvae.runs.sweep import held_out_images
-from keras_bvae.validation import check_int
+from keras_bvae.validation import check_int, check_number
 
 __all__ = [
     "BetaVAEHyperModel",
@@ -366,13 +366,17 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         self.protocol = protocol
         self.metric_settings = metric_settings
         self.every_n_epochs = int(every_n_epochs)
+        self.capacity_steps = check_int(
+            "capacity_steps", capacity_steps, minimum=1
+        )
+        self.capacity_gamma = check_number(
+            "capacity_gamma", capacity_gamma, minimum=0.0
+        )
         # Validates the training settings once, with TrainConfig's messages.
         self._base = TrainConfig(
             architecture=architecture,
             likelihood=likelihood,
             latent_dim=self.latent_dims[0],
-            capacity_steps=capacity_steps,
-            capacity_gamma=capacity_gamma,
             batch_size=batch_size,
             learning_rate=learning_rate,
             steps_per_epoch=steps_per_epoch,
@@ -392,47 +396,36 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             latent_dim = hp.Choice("latent_dim", self.latent_dims)
         else:
             latent_dim = self.latent_dims[0]
-        beta = normalized = None
-        setting = {}
+        objective, args = self.objective_name, {}
         if self.values is not None:
-            name = OBJECTIVES[self.objective_name].hyperparameter
-            setting = {name: hp.Choice(name, self.values)}
+            name = OBJECTIVES[objective].hyperparameter
+            args[name] = hp.Choice(name, self.values)
         elif self.betas is not None:
-            beta = hp.Choice("beta", self.betas)
+            args["beta"] = hp.Choice("beta", self.betas)
         elif self.normalized_betas is not None:
-            normalized = hp.Choice("normalized_beta", self.normalized_betas)
+            args["normalized_beta"] = hp.Choice(
+                "normalized_beta", self.normalized_betas
+            )
         elif self.beta_range is not None:
-            beta = hp.Float("beta", *self.beta_range, sampling="log")
-        capacity = None
+            args["beta"] = hp.Float("beta", *self.beta_range, sampling="log")
         if self.capacity_max is not None:
             capacity = hp.Choice("capacity_max", self.capacity_max)
+            if self.values is None:
+                # With capacity_max the AnnealedVAE objective trains, which
+                # reads no beta: the trial's beta is not passed on.
+                objective, args = "annealed_vae", {}
+            args["capacity_max"] = capacity
+        if objective == "annealed_vae":
+            args.update(
+                num_steps=self.capacity_steps, gamma=self.capacity_gamma
+            )
         base = self._base
-        if self.values is not None:
-            setting = {"beta": None, "capacity_max": capacity, **setting}
-        else:
-            # With capacity_max the AnnealedVAE objective trains, which
-            # reads no beta: the trial's beta is not passed on.
-            annealed = capacity is not None
-            setting = {
-                "beta": None if annealed else beta,
-                "normalized_beta": None if annealed else normalized,
-                "capacity_max": capacity,
-            }
-        return TrainConfig(
+        return dataclasses.replace(
+            base,
             output_dir="",
-            objective=None
-            if self.objective_name == "beta_vae"
-            else self.objective_name,
-            architecture=base.architecture,
-            likelihood=base.likelihood,
+            objective=objective,
+            objective_args=args,
             latent_dim=int(latent_dim),
-            **setting,
-            capacity_steps=base.capacity_steps,
-            capacity_gamma=base.capacity_gamma,
-            batch_size=base.batch_size,
-            learning_rate=base.learning_rate,
-            steps_per_epoch=base.steps_per_epoch,
-            seed=base.seed,
         )
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:

@@ -4,18 +4,49 @@ import json
 import numpy as np
 import pytest
 
-from keras_bvae.runs.config import TrainConfig
+from keras_bvae.runs.config import TrainConfig, build_objective
 
 
 def test_from_dict_reads_back_a_saved_config_and_ignores_other_keys(tmp_path):
     config = TrainConfig(
-        output_dir=str(tmp_path), capacity_max=25.0, capacity_steps=1000
+        output_dir=str(tmp_path),
+        objective="annealed_vae",
+        objective_args={"capacity_max": 25.0, "num_steps": 1000},
     )
     saved = {**dataclasses.asdict(config), "model": {"latent_dim": 10}}
     path = tmp_path / "config.json"
     path.write_text(json.dumps(saved))
     assert TrainConfig.from_dict(json.loads(path.read_text())) == config
     assert TrainConfig.from_dict({"verbose": 2}) == TrainConfig()
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["beta_vae_b4", "beta_vae_b12", "flagship/annealed_c25_g100_s0"],
+)
+def test_configs_saved_before_objective_args_read_the_same(folder):
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[2] / "saved_models" / folder
+    saved = json.loads((path / "config.json").read_text())
+    assert "objective_args" not in saved
+    config = TrainConfig.from_dict(saved)
+    # What the model in the folder was built with (its own config).
+    model = saved["model"]
+    if model["capacity"]:
+        expected = ("annealed_vae", model["capacity"])
+    else:
+        given = {k: model[k] for k in ("beta", "normalized_beta")}
+        expected = ("beta_vae", {k: v for k, v in given.items() if v})
+    assert (config.objective, config.objective_args) == expected
+    build_objective(config)
+
+
+def test_default_config_is_the_main_job_and_options_replace_it():
+    assert TrainConfig().objective_args == {"beta": 4.0}
+    config = TrainConfig(objective_args={"normalized_beta": 0.01})
+    assert config.objective_args == {"normalized_beta": 0.01}
+    assert TrainConfig(objective="factor_vae").objective_args == {}
 
 
 def test_from_dict_validates_like_the_constructor():
