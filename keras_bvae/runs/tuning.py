@@ -51,14 +51,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 import keras_tuner
-import numpy as np
 
 from keras_bvae.callbacks.disentanglement import (
     DisentanglementCallback,
@@ -67,10 +65,16 @@ from keras_bvae.callbacks.disentanglement import (
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
 from keras_bvae.disentanglement import SCORE_KEYS
-from keras_bvae.disentanglement.udr import METHODS, codes_and_kl, udr
+from keras_bvae.disentanglement.udr import METHODS, codes_and_kl
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
 from keras_bvae.runs.sweep import held_out_images
+from keras_bvae.runs.tuning_callbacks import (
+    MIX_NAME,
+    UDR_NAME,
+    ObjectiveMix,
+    _UDRAtLastEpoch,
+)
 from keras_bvae.validation import check_int, check_number
 
 __all__ = [
@@ -82,14 +86,6 @@ __all__ = [
     "MIX_NAME",
     "UDR_NAME",
 ]
-
-MIX_NAME = "objective_mix"
-UDR_NAME = "udr"
-_TUNERS = {
-    "grid": keras_tuner.GridSearch,
-    "random": keras_tuner.RandomSearch,
-    "bayesian": keras_tuner.BayesianOptimization,
-}
 
 
 def _score_names(metrics: Sequence[str]) -> list[str]:
@@ -104,68 +100,6 @@ def _positive_floats(name: str, values) -> list[float]:
     if len(set(values)) != len(values):
         raise ValueError(f"{name} repeats a value: {values}")
     return values
-
-
-class ObjectiveMix(keras.callbacks.Callback):
-    """Writes ``score - weight * reconstruction_loss / N`` into the logs.
-
-    Must come after the ``DisentanglementCallback`` that logs ``score``.
-
-    Args:
-        score: str. A log name such as ``beta_vae_eval_accuracy``.
-        reconstruction_weight: float. Weight of the per-pixel distortion.
-        input_size: int. Pixels per image N.
-        name: str. Log name of the mix. Defaults to "objective_mix".
-    """
-
-    def __init__(
-        self,
-        score: str,
-        reconstruction_weight: float,
-        input_size: int,
-        name: str = MIX_NAME,
-    ):
-        super().__init__()
-        self.score = score
-        self.reconstruction_weight = float(reconstruction_weight)
-        self.input_size = int(input_size)
-        self.name = name
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None or self.score not in logs:
-            return
-        logs[self.name] = float(logs[self.score]) - (
-            self.reconstruction_weight
-            * float(logs["reconstruction_loss"])
-            / self.input_size
-        )
-
-
-class _UDRAtLastEpoch(keras.callbacks.Callback):
-    """Writes the median UDR of the model and its siblings into the logs
-    of the last epoch (``epochs``), the model's codes first."""
-
-    def __init__(self, images, siblings, epochs, method, seed):
-        super().__init__()
-        self.images = images
-        self.siblings = list(siblings)  # (codes, kl) of each sibling
-        self.epochs = int(epochs)
-        self.method = method
-        self.seed = int(seed)
-        self.result = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 != self.epochs:
-            return
-        pairs = [codes_and_kl(self.model, self.images), *self.siblings]
-        self.result = udr(
-            [c for c, _ in pairs],
-            [k for _, k in pairs],
-            method=self.method,
-            seed=self.seed,
-        )
-        if logs is not None:
-            logs[UDR_NAME] = float(np.median(self.result["model_scores"]))
 
 
 class BetaVAEHyperModel(keras_tuner.HyperModel):
@@ -537,86 +471,9 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         return {k: float(v[-1]) for k, v in history.history.items()}
 
 
-def distributed_role() -> str | None:
-    """ "chief", "worker" or None (local), from Keras Tuner's variables.
-
-    Raises:
-        ValueError: KERASTUNER_ORACLE_IP is set without the port or id.
-    """
-    if "KERASTUNER_ORACLE_IP" not in os.environ:
-        return None
-    missing = [
-        name
-        for name in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
-        if name not in os.environ
-    ]
-    if missing:
-        raise ValueError(
-            "KERASTUNER_ORACLE_IP is set but not " + ", ".join(missing)
-        )
-    return (
-        "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else ("worker")
-    )
-
-
-def make_tuner(
-    hypermodel: BetaVAEHyperModel,
-    algorithm: str = "grid",
-    directory: str = "tuning",
-    project_name: str = "beta_vae",
-    max_trials: int | None = None,
-    overwrite: bool = False,
-    seed: int = 0,
-    **kwargs,
-) -> keras_tuner.Tuner:
-    """A Keras Tuner over ``hypermodel`` with its objective.
-
-    Args:
-        hypermodel: BetaVAEHyperModel.
-        algorithm: str. "grid" (every combination), "random" or
-            "bayesian". Defaults to "grid".
-        directory, project_name: where trials are stored (shared by the
-            chief and the workers in distributed mode).
-        max_trials: int or None. Trial limit (None: the whole grid; random
-            and bayesian need one).
-        overwrite: bool. Start over instead of resuming. Defaults to False.
-        seed: int. The search algorithm's seed.
-        **kwargs: passed to the Keras Tuner class.
-    """
-    try:
-        tuner_class = _TUNERS[algorithm]
-    except KeyError:
-        raise ValueError(
-            f"unknown algorithm {algorithm!r}; choose from {sorted(_TUNERS)}"
-        ) from None
-    if max_trials is None and algorithm != "grid":
-        raise ValueError(f"algorithm {algorithm!r} needs max_trials")
-    return tuner_class(
-        hypermodel=hypermodel,
-        objective=hypermodel.objective,
-        max_trials=max_trials,
-        directory=directory,
-        project_name=project_name,
-        overwrite=overwrite,
-        seed=seed,
-        **kwargs,
-    )
-
-
-def tune(
-    hypermodel: BetaVAEHyperModel,
-    epochs: int = 1,
-    verbose: int | str = 0,
-    **tuner_kwargs,
-) -> keras_tuner.Tuner:
-    """Runs ``make_tuner(hypermodel, **tuner_kwargs).search(epochs=...)``.
-
-    Locally, and in a distributed worker, trials are trained here; in the
-    distributed chief this serves the oracle until every trial is done.
-    Returns the tuner (``tuner.get_best_hyperparameters()``,
-    ``tuner.oracle.get_best_trials()``).
-    """
-    distributed_role()  # checks the environment variables
-    tuner = make_tuner(hypermodel, **tuner_kwargs)
-    tuner.search(epochs=epochs, verbose=verbose)
-    return tuner
+# The tuner lives in its own module; imported here, where users find it.
+from keras_bvae.runs.tuner import (  # noqa: E402
+    distributed_role,
+    make_tuner,
+    tune,
+)

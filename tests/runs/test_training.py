@@ -60,8 +60,11 @@ CHILD = textwrap.dedent(
 
 # The objective settings of the child's run: capacity annealing, and
 # FactorVAE, whose discriminator and its Adam must survive the kill too.
-ANNEALED = {"capacity_max": 5.0, "capacity_steps": 12, "capacity_gamma": 10.0}
-FACTOR_VAE = {"objective": "factor_vae", "gamma": 5.0}
+ANNEALED = {
+    "objective": "annealed_vae",
+    "objective_args": {"capacity_max": 5.0, "num_steps": 12, "gamma": 10.0},
+}
+FACTOR_VAE = {"objective": "factor_vae", "objective_args": {"gamma": 5.0}}
 
 
 def start_child(script, out, kill_at=None, objective=None):

@@ -50,8 +50,9 @@ def test_search_space_and_objective():
     hp.values.update({"normalized_beta": 0.01, "latent_dim": 4})
     config = hm.config_for(hp)
     # capacity_max set: AnnealedVAE trains, and the beta is not passed on.
-    assert (config.latent_dim, config.normalized_beta) == (4, None)
-    assert config.capacity_max == 5.0
+    assert (config.latent_dim, config.objective) == (4, "annealed_vae")
+    assert config.objective_args["capacity_max"] == 5.0
+    assert "normalized_beta" not in config.objective_args
     assert sorted(hp.values) == [
         "capacity_max",
         "latent_dim",
