@@ -18,6 +18,7 @@ from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
     add_objective_arg_argument,
+    add_tensorboard_argument,
     capacity_steps,
 )
 from keras_bvae.runs.config import TrainConfig
@@ -70,6 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--batch-size", type=int, default=64)
     add_capacity_arguments(parser)
     add_objective_arg_argument(parser)
+    add_tensorboard_argument(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
     add("--protocol", default="quick", choices=["quick", "full"])
     add("--architecture", default="burgess", choices=["burgess", "higgins"])
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         protocol=args.protocol,
         max_runs=args.max_runs,
         objective_args=objective_args,
+        tensorboard_dir=args.tensorboard,
     )
     print(
         f"wrote {args.output_dir}/: results.csv, comparison.md, "

@@ -19,6 +19,7 @@ from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
     add_objective_arg_argument,
+    add_tensorboard_argument,
     capacity_steps,
 )
 from keras_bvae.objectives import OBJECTIVES
@@ -70,6 +71,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add_capacity_arguments(parser)
     add_objective_arg_argument(parser)
+    add_tensorboard_argument(parser)
     add("--seeds", type=int, nargs="+", default=[0])
     add(
         "--steps",
@@ -207,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
             fit_verbose=2 if args.verbose == 2 else 0,
             udr=not args.no_udr,
             objective_args=objective_args,
+            tensorboard_dir=args.tensorboard,
         )
     rows = sweep.read_results(args.output_dir)
     if any((r.get("objective") or "beta_vae") != "beta_vae" for r in rows):

@@ -141,6 +141,18 @@ def add_objective_arg_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tensorboard_argument(parser: argparse.ArgumentParser) -> None:
+    """--tensorboard DIR (train, sweep, compare)."""
+    parser.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="TensorBoard logs: loss terms, per-latent KL, metric scores "
+        "and labelled traversal images each epoch (sweep, compare: one "
+        "folder a run, DIR/RUN_ID)",
+    )
+
+
 def objective_of(args: argparse.Namespace, default: str = "beta_vae") -> str:
     """The objective the parsed ``args`` ask for (--objective, or
     annealed_vae for --capacity-max)."""
@@ -204,6 +216,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "same command after an interruption resumes from the last one "
         "(default: %(default)s)",
     )
+    add_tensorboard_argument(parser)
     add(
         "--fresh",
         action="store_true",
@@ -228,7 +241,12 @@ def run(args: argparse.Namespace) -> int:
         {**vars(args), "objective": objective_of(args)}
     )
     try:
-        train(config, verbose=args.verbose, fresh=args.fresh)
+        train(
+            config,
+            verbose=args.verbose,
+            fresh=args.fresh,
+            tensorboard_dir=args.tensorboard,
+        )
     except NonFiniteLossError as error:
         print(f"keras-bvae train: error: {error}", file=sys.stderr)
         return 3

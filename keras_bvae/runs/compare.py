@@ -266,6 +266,7 @@ def run_comparison(
     verbose: int = 1,
     label_samples: int = 10000,
     objective_args: Mapping[str, dict] | None = None,
+    tensorboard_dir: str | None = None,
 ) -> list[dict]:
     """Trains and scores the missing runs, then writes the table and figure.
 
@@ -284,6 +285,7 @@ def run_comparison(
         label_samples: int. Images whose codes label the latents.
         objective_args: {objective: {option: value}} or None. Shared
             arguments of each objective's runs (``run_sweep``).
+        tensorboard_dir: str or None. TensorBoard logs, one folder a run.
 
     Returns:
         All rows of ``results.csv``.
@@ -306,6 +308,7 @@ def run_comparison(
         verbose=verbose,
         udr=False,
         objective_args=objective_args,
+        tensorboard_dir=tensorboard_dir,
     )
     rows = add_factor_latents(rows, output_dir, data, num_samples=label_samples)
     write_results(os.path.join(output_dir, "results.csv"), rows)

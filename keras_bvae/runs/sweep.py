@@ -126,6 +126,7 @@ def run_sweep(
     fit_verbose: int | str = 0,
     udr: bool = True,
     objective_args: Mapping[str, dict] | None = None,
+    tensorboard_dir: str | None = None,
 ) -> list[dict[str, Any]]:
     """Trains every grid point not yet in the results CSV; returns all rows.
 
@@ -163,6 +164,8 @@ def run_sweep(
             ``{"annealed_vae": {"num_steps": 500}}``), under the grid's own
             setting; ``base_config``'s objective and objective_args are
             not used.
+        tensorboard_dir: str or None. TensorBoard logs of each run in
+            ``tensorboard_dir/RUN_ID`` (``train``). Defaults to None.
 
     Returns:
         All rows of the results CSV, old and new, as dicts.
@@ -300,6 +303,8 @@ def run_sweep(
                 callbacks=[callback] if callback else [],
                 verbose=fit_verbose,
                 data=data,
+                tensorboard_dir=tensorboard_dir
+                and os.path.join(tensorboard_dir, spec.run_id),
             )
         except NonFiniteLossError as error:
             message = " ".join(str(error).split())
