@@ -96,10 +96,18 @@ _SHORTCUTS = (
         "capacity_max",
         "annealed_vae's C_max (Burgess et al. 2018); selects annealed_vae",
     ),
-    (("--capacity-steps",), "num_steps", "annealed_vae's annealing steps"),
-    (("--capacity-gamma",), "gamma", "annealed_vae's gamma"),
-    (("--gamma",), "gamma", "factor_vae's total-correlation weight"),
-    (("--lambda-od",), "lambda_od", "dip_vae_i/ii's off-diagonal weight"),
+    (
+        ("--capacity-steps",),
+        "num_steps",
+        "annealed_vae's annealing steps (default: its 100,000)",
+    ),
+    (("--capacity-gamma",), "gamma", "annealed_vae's gamma (default 1000)"),
+    (("--gamma",), "gamma", "factor_vae's TC weight (default 10)"),
+    (
+        ("--lambda-od",),
+        "lambda_od",
+        "dip_vae_i/ii's off-diagonal weight (default 10)",
+    ),
 )
 
 

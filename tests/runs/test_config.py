@@ -74,3 +74,31 @@ def test_model_for_run_loads_the_runs_backups(tmp_path):
     assert int(fresh.optimizer.iterations.numpy()) == 1234
     for a, b in zip(fresh.weights, trained.weights):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_run_saved_before_objective_args_resumes_with_its_command(
+    tmp_path,
+):
+    from keras_bvae.runs.training import check_resumable
+
+    old = {  # config.json as 0.x wrote it for --normalized-beta 0.03
+        **{
+            k: v
+            for k, v in dataclasses.asdict(TrainConfig()).items()
+            if k not in ("objective", "objective_args")
+        },
+        "objective": None,
+        "beta": None,
+        "normalized_beta": 0.03,
+        "capacity_max": None,
+        "capacity_steps": 10000,
+        "capacity_gamma": 1000.0,
+        "gamma": None,
+        "lambda_od": None,
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(old))
+    same = TrainConfig(objective_args={"normalized_beta": 0.03})
+    check_resumable(same, str(path))
+    with pytest.raises(ValueError, match="objective_args"):
+        check_resumable(TrainConfig(), str(path))
