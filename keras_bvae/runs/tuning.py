@@ -60,12 +60,10 @@ import keras_tuner
 
 from keras_bvae.callbacks.disentanglement import (
     DisentanglementCallback,
-    log_name,
 )
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
-from keras_bvae.disentanglement import SCORE_KEYS
-from keras_bvae.disentanglement.udr import METHODS, codes_and_kl
+from keras_bvae.disentanglement.udr import codes_and_kl
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
 from keras_bvae.runs.sweep import held_out_images
@@ -74,6 +72,10 @@ from keras_bvae.runs.tuning_callbacks import (
     UDR_NAME,
     ObjectiveMix,
     _UDRAtLastEpoch,
+)
+from keras_bvae.runs.tuning_settings import (
+    check_scoring,
+    check_search_space,
 )
 from keras_bvae.validation import check_int, check_number
 
@@ -86,20 +88,6 @@ __all__ = [
     "MIX_NAME",
     "UDR_NAME",
 ]
-
-
-def _score_names(metrics: Sequence[str]) -> list[str]:
-    return [log_name(m, k) for m in metrics for k in SCORE_KEYS[m]]
-
-
-def _positive_floats(name: str, values) -> list[float]:
-    values = [float(v) for v in values]
-    for v in values:
-        if not (math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be finite and >= 0; got {v!r}")
-    if len(set(values)) != len(values):
-        raise ValueError(f"{name} repeats a value: {values}")
-    return values
 
 
 class BetaVAEHyperModel(keras_tuner.HyperModel):
@@ -198,104 +186,33 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         name: str | None = None,
     ):
         super().__init__(name=name, tunable=True)
-        given = [v is not None for v in (betas, normalized_betas, beta_range)]
-        if objective not in OBJECTIVES:
-            raise ValueError(
-                f"unknown objective {objective!r}; choose one of "
-                f"{sorted(OBJECTIVES)}"
+        # What the trials vary and how they are scored: objective_name,
+        # values, betas, normalized_betas, beta_range, latent_dims,
+        # capacity_max; metrics, score, reconstruction_weight, udr_*.
+        vars(self).update(
+            check_search_space(
+                objective,
+                values,
+                betas,
+                normalized_betas,
+                beta_range,
+                latent_dims,
+                capacity_max,
             )
-        self.objective_name = objective
-        self.values = None
-        if objective != "beta_vae":
-            if any(given) or values is None:
-                raise ValueError(
-                    f"tune {objective} with values= (settings of its "
-                    f"{OBJECTIVES[objective].hyperparameter}), not betas"
-                )
-            self.values = _positive_floats("values", values)
-            given = [True]
-        if sum(given) != 1:
-            raise ValueError(
-                "give exactly one of betas, normalized_betas and beta_range; "
-                f"got betas={betas!r}, normalized_betas={normalized_betas!r}, "
-                f"beta_range={beta_range!r}"
+        )
+        vars(self).update(
+            check_scoring(
+                metrics,
+                score,
+                reconstruction_weight,
+                udr_seeds,
+                udr_method,
+                udr_images,
             )
+        )
         if isinstance(data, str):
             data = get_data(data)
         self.data = data
-        self.betas = None if betas is None else _positive_floats("betas", betas)
-        self.normalized_betas = (
-            None
-            if normalized_betas is None
-            else (_positive_floats("normalized_betas", normalized_betas))
-        )
-        if beta_range is not None:
-            low, high = (float(v) for v in beta_range)
-            if not (0 < low < high and math.isfinite(high)):
-                raise ValueError(
-                    f"beta_range must be (low, high) with 0 < low < high; "
-                    f"got {beta_range!r}"
-                )
-            beta_range = (low, high)
-        self.beta_range = beta_range
-        if isinstance(latent_dims, int):
-            latent_dims = [latent_dims]
-        self.latent_dims = [int(m) for m in latent_dims]
-        if not self.latent_dims or min(self.latent_dims) < 1:
-            raise ValueError(
-                f"latent_dims must be integers >= 1; got {latent_dims!r}"
-            )
-        self.capacity_max = (
-            None
-            if capacity_max is None
-            else (_positive_floats("capacity_max", capacity_max))
-        )
-        if metrics is None:
-            metrics = () if score == UDR_NAME else ("beta_vae",)
-        self.metrics = tuple(metrics)
-        unknown = [m for m in self.metrics if m not in SCORE_KEYS]
-        if unknown:
-            raise ValueError(
-                f"unknown metrics {unknown!r}; choose from {sorted(SCORE_KEYS)}"
-            )
-        if not self.metrics and score != UDR_NAME:
-            raise ValueError(
-                "metrics is empty, so nothing scores the trials; give "
-                f"metrics from {sorted(SCORE_KEYS)} or score='udr'"
-            )
-        names = _score_names(self.metrics)
-        if score is None:
-            score = next(
-                (n for n in names if not n.endswith("train_accuracy")),
-                names[0],
-            )
-        if score not in names and score != UDR_NAME:
-            raise ValueError(
-                f"score {score!r} is not logged by metrics {self.metrics}; "
-                f"choose from {[*names, UDR_NAME]}"
-            )
-        self.score = score
-        if not (
-            math.isfinite(reconstruction_weight) and reconstruction_weight >= 0
-        ):
-            raise ValueError(
-                "reconstruction_weight must be finite and >= 0; got "
-                f"{reconstruction_weight!r}"
-            )
-        if score == UDR_NAME and reconstruction_weight > 0:
-            raise ValueError(
-                "score='udr' takes no reconstruction_weight: UDR is "
-                "computed once per trial from several models, and no mix "
-                f"with the distortion is defined; got {reconstruction_weight}"
-            )
-        self.reconstruction_weight = float(reconstruction_weight)
-        self.udr_seeds = check_int("udr_seeds", udr_seeds, minimum=2)
-        if udr_method not in METHODS:
-            raise ValueError(
-                f"udr_method must be one of {METHODS}; got {udr_method!r}"
-            )
-        self.udr_method = udr_method
-        self.udr_images = check_int("udr_images", udr_images, minimum=2)
         self.last_udr: dict | None = None
         self.protocol = protocol
         self.metric_settings = metric_settings
