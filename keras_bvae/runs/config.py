@@ -157,11 +157,6 @@ class TrainConfig:
             settings.update(_legacy_objective_args(values))
         return cls(**settings)
 
-    @property
-    def objective_name(self) -> str:
-        """The objective trained (``objective``; kept for old callers)."""
-        return self.objective
-
 
 def _legacy_objective_args(values: dict) -> dict:
     """``objective`` and ``objective_args`` of a config.json written before

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -20,14 +21,19 @@ def test_from_dict_reads_back_a_saved_config_and_ignores_other_keys(tmp_path):
     assert TrainConfig.from_dict({"verbose": 2}) == TrainConfig()
 
 
+SAVED = pathlib.Path(__file__).parents[2] / "saved_models"
+
+
 @pytest.mark.parametrize(
     "folder",
-    ["beta_vae_b4", "beta_vae_b12", "flagship/annealed_c25_g100_s0"],
+    sorted(
+        str(p.parent.relative_to(SAVED))
+        for p in SAVED.glob("**/config.json")
+        if "model" in json.loads(p.read_text())
+    ),
 )
 def test_configs_saved_before_objective_args_read_the_same(folder):
-    import pathlib
-
-    path = pathlib.Path(__file__).parents[2] / "saved_models" / folder
+    path = SAVED / folder
     saved = json.loads((path / "config.json").read_text())
     assert "objective_args" not in saved
     config = TrainConfig.from_dict(saved)
