@@ -256,10 +256,15 @@ def traversal_frames(
             ax.set_title(label, fontsize=7)
         if values is not None:
             figure.suptitle(f"latent value {float(values[t]):+.2f}", fontsize=9)
-        figure.set_dpi(dpi)
-        figure.canvas.draw()
-        frames.append(np.asarray(figure.canvas.buffer_rgba())[..., :3].copy())
+        frames.append(figure_array(figure, dpi))
     return frames
+
+
+def figure_array(figure: Figure, dpi: int = 80) -> np.ndarray:
+    """A figure's pixels, uint8 (h, w, 3) RGB (GIF frames, TensorBoard)."""
+    figure.set_dpi(dpi)
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
 
 
 def save_traversal_gif(

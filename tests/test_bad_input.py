@@ -248,7 +248,11 @@ CLI_CASES = [
     (["--steps-per-epoch", "0"], r"steps_per_epoch must be an integer"),
     (["--learning-rate", "0"], r"learning_rate must be finite and > 0"),
     (["--capacity-max", "-1"], r"capacity_max must be finite and >= 0"),
-    (["--capacity-steps", "0"], r"capacity_steps must be an integer >= 1"),
+    (
+        ["--capacity-max", "5", "--capacity-steps", "0"],
+        r"num_steps must be an integer >= 1",
+    ),
+    (["--capacity-steps", "5"], r"beta_vae has no option 'num_steps'"),
     (["--backup-every", "0"], r"backup_every must be an integer >= 1"),
     (["--seed", "-1"], r"seed must be an integer >= 0; got -1"),
     (["--data", "mnist"], r"unknown data 'mnist'"),

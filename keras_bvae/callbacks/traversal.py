@@ -24,7 +24,8 @@ class LatentTraversalCallback(keras.callbacks.Callback):
     Writes ``traversals_epoch{E:03d}.png`` and
     ``reconstructions_epoch{E:03d}.png`` into ``output_dir`` and, when
     ``tensorboard_dir`` is given, logs both as TensorBoard images under
-    ``traversals`` and ``reconstructions``.
+    ``traversals`` and ``reconstructions``, and the drawing with each row
+    labelled (latent, KL, factor) under ``labelled_traversals``.
 
     Given ground-truth ``data``, each drawing also labels every latent with
     the factor it carries (``label_latents``: the latent x factor NMI of
@@ -156,12 +157,22 @@ class LatentTraversalCallback(keras.callbacks.Callback):
                     ),
                 )
         if self.tensorboard_dir:
-            self._log_tensorboard(epoch, traversals, recon, labels)
+            self._log_tensorboard(epoch, traversals, recon, labels, kl)
 
-    def _log_tensorboard(self, epoch, traversals, recon, labels=None):
+    def _log_tensorboard(self, epoch, traversals, recon, labels, kl):
         import tensorflow as tf
 
-        from keras_bvae.plotting import image_grid
+        from keras_bvae.plotting import figure_array, image_grid
+
+        labelled = figure_array(
+            plot_traversals(
+                traversals,
+                self.values,
+                kl_per_dim=kl,
+                title=f"epoch {epoch + 1}",
+                row_labels=labels,
+            )
+        )
 
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(self.tensorboard_dir)
@@ -172,6 +183,11 @@ class LatentTraversalCallback(keras.callbacks.Callback):
                 ("reconstructions", image_grid(pairs)),
             ):
                 tf.summary.image(name, grid[None, :, :, None], step=epoch + 1)
+            # Each row titled with its latent, its KL and, given data, the
+            # factor it carries.
+            tf.summary.image(
+                "labelled_traversals", labelled[None], step=epoch + 1
+            )
             if labels is not None:
                 tf.summary.text(
                     "latent_labels", "\n\n".join(labels), step=epoch + 1

@@ -17,6 +17,8 @@ import argparse
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_objective_arg_argument,
+    add_tensorboard_argument,
     add_optimizer_argument,
     capacity_steps,
 )
@@ -70,6 +72,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_optimizer_argument(parser)
     add("--batch-size", type=int, default=64)
     add_capacity_arguments(parser)
+    add_objective_arg_argument(parser)
+    add_tensorboard_argument(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
     add("--protocol", default="quick", choices=["quick", "full"])
     add("--architecture", default="burgess", choices=["burgess", "higgins"])
@@ -84,6 +88,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from keras_bvae.objectives.options import objective_options
     from keras_bvae.runs.compare import (
         default_values,
         run_comparison,
@@ -114,9 +119,20 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         optimizer=args.optimizer,
         backup_every=args.backup_every,
-        capacity_steps=capacity_steps(args, args.steps),
-        capacity_gamma=args.capacity_gamma,
     )
+    objective_args = {name: {} for name in values}
+    objective_args.setdefault("annealed_vae", {}).update(
+        num_steps=capacity_steps(args, args.steps), gamma=args.capacity_gamma
+    )
+    for option, value in args.objective_args.items():
+        takers = [n for n in values if option in objective_options(n)]
+        if not takers:
+            raise ValueError(
+                f"--objective-arg {option}: no compared objective "
+                f"({', '.join(values)}) takes it"
+            )
+        for name in takers:
+            objective_args[name][option] = value
     run_comparison(
         args.output_dir,
         values=values,
@@ -126,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         metrics=args.metrics,
         protocol=args.protocol,
         max_runs=args.max_runs,
+        objective_args=objective_args,
+        tensorboard_dir=args.tensorboard,
     )
     print(
         f"wrote {args.output_dir}/: results.csv, comparison.md, "

@@ -18,6 +18,8 @@ import json
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_objective_arg_argument,
+    add_tensorboard_argument,
     add_optimizer_argument,
     capacity_steps,
 )
@@ -56,8 +58,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=sorted(OBJECTIVES),
         help="the objective swept (default: beta_vae, over --betas / "
         "--normalized-betas); another objective sweeps --values of its "
-        "hyperparameter (beta_tcvae beta, annealed_vae capacity_max, "
-        "factor_vae gamma, dip_vae_i/ii lambda_od)",
+        "hyperparameter (its class's ``hyperparameter``: beta_tcvae beta, "
+        "annealed_vae capacity_max, factor_vae gamma, dip_vae_i/ii "
+        "lambda_od)",
     )
     add(
         "--values",
@@ -68,6 +71,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "than beta_vae)",
     )
     add_capacity_arguments(parser)
+    add_objective_arg_argument(parser)
+    add_tensorboard_argument(parser)
     add("--seeds", type=int, nargs="+", default=[0])
     add(
         "--steps",
@@ -183,8 +188,15 @@ def run(args: argparse.Namespace) -> int:
             learning_rate=args.learning_rate,
             optimizer=args.optimizer,
             backup_every=args.backup_every,
-            capacity_steps=capacity_steps(args, args.steps),
-            capacity_gamma=args.capacity_gamma,
+        )
+        objective_args = {
+            "annealed_vae": {
+                "num_steps": capacity_steps(args, args.steps),
+                "gamma": args.capacity_gamma,
+            }
+        }
+        objective_args.setdefault(args.objective, {}).update(
+            args.objective_args
         )
         sweep.run_sweep(
             grid,
@@ -199,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
             verbose=min(args.verbose, 1),
             fit_verbose=2 if args.verbose == 2 else 0,
             udr=not args.no_udr,
+            objective_args=objective_args,
+            tensorboard_dir=args.tensorboard,
         )
     rows = sweep.read_results(args.output_dir)
     if any((r.get("objective") or "beta_vae") != "beta_vae" for r in rows):

@@ -93,6 +93,95 @@ def add_data_arguments(parser: argparse.ArgumentParser, default: str) -> None:
 
 _DEFAULTS = TrainConfig()
 
+# Documented shortcuts of --objective-arg: (flags, option, help).
+_SHORTCUTS = (
+    (
+        ("--beta",),
+        "beta",
+        "KL weight (beta_vae, default 4; 1 is the plain VAE) or "
+        "total-correlation weight (beta_tcvae)",
+    ),
+    (("--normalized-beta",), "normalized_beta", "beta_vae's beta * M / N"),
+    (
+        ("--capacity-max",),
+        "capacity_max",
+        "annealed_vae's C_max (Burgess et al. 2018); selects annealed_vae",
+    ),
+    (
+        ("--capacity-steps",),
+        "num_steps",
+        "annealed_vae's annealing steps (default: its 100,000)",
+    ),
+    (("--capacity-gamma",), "gamma", "annealed_vae's gamma (default 1000)"),
+    (("--gamma",), "gamma", "factor_vae's TC weight (default 10)"),
+    (
+        ("--lambda-od",),
+        "lambda_od",
+        "dip_vae_i/ii's off-diagonal weight (default 10)",
+    ),
+)
+
+
+class _ObjectiveArg(argparse.Action):
+    """Stores NAME=VALUE (``--objective-arg``) or a shortcut's value in
+    ``objective_args``; --capacity-max also implies annealed_vae."""
+
+    def __init__(self, *args, option=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.option = option
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from keras_bvae.objectives.options import parse_objective_arg
+
+        if self.option is None:
+            try:
+                name, value = parse_objective_arg(values)
+            except ValueError as error:
+                parser.error(str(error))
+        else:
+            name, value = self.option, values
+        given = dict(getattr(namespace, "objective_args", None) or {})
+        given[name] = value
+        namespace.objective_args = given
+        if self.option == "capacity_max":
+            namespace.implied_objective = "annealed_vae"
+
+
+def add_objective_arg_argument(parser: argparse.ArgumentParser) -> None:
+    """--objective-arg NAME=VALUE (train, sweep, compare), repeatable."""
+    parser.add_argument(
+        "--objective-arg",
+        dest="objective_args",
+        action=_ObjectiveArg,
+        default={},
+        metavar="NAME=VALUE",
+        help="an argument of the objective's constructor, checked against "
+        "its signature (e.g. gamma=20); repeatable",
+    )
+
+
+def add_tensorboard_argument(parser: argparse.ArgumentParser) -> None:
+    """--tensorboard DIR (train, sweep, compare)."""
+    parser.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="TensorBoard logs: loss terms, per-latent KL, metric scores "
+        "and labelled traversal images each epoch (sweep, compare: one "
+        "folder a run, DIR/RUN_ID)",
+    )
+
+
+def objective_of(args: argparse.Namespace, default: str = "beta_vae") -> str:
+    """The objective the parsed ``args`` ask for (--objective, or
+    annealed_vae for --capacity-max)."""
+    implied = getattr(args, "implied_objective", None)
+    if args.objective and implied and args.objective != implied:
+        raise ValueError(
+            f"--capacity-max is an option of {implied}, not {args.objective}"
+        )
+    return args.objective or implied or default
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
@@ -114,51 +203,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--objective",
         default=None,
         choices=sorted(OBJECTIVES),
-        help="the beta-VAE family member to train (default: beta_vae, or "
-        "annealed_vae with --capacity-max); each reads its own settings: "
-        "beta_vae --beta/--normalized-beta, beta_tcvae --beta, "
-        "annealed_vae --capacity-*, factor_vae --gamma, dip_vae_i/ii "
-        "--lambda-od",
+        help="the beta-VAE family member to train (default: beta_vae with "
+        "beta 4, or annealed_vae with --capacity-max)",
     )
+    add_objective_arg_argument(parser)
     beta = parser.add_mutually_exclusive_group()
-    beta.add_argument(
-        "--beta",
-        type=float,
-        default=_DEFAULTS.beta,
-        help="KL weight (beta_vae; 1 is the plain VAE) or total-correlation "
-        "weight (beta_tcvae) (default: 4)",
-    )
-    beta.add_argument(
-        "--normalized-beta",
-        type=float,
-        default=None,
-        help="beta * latent_dim / pixels, instead of --beta",
-    )
+    for flags, option, text in _SHORTCUTS:
+        group = beta if option in ("beta", "normalized_beta") else parser
+        group.add_argument(
+            *flags,
+            type=float if option != "num_steps" else int,
+            action=_ObjectiveArg,
+            option=option,
+            help=f"{text}; the same as --objective-arg {option}=VALUE",
+        )
     add(
         "--likelihood",
         default=_DEFAULTS.likelihood,
         choices=["bernoulli", "gaussian"],
-    )
-    add(
-        "--capacity-max",
-        type=float,
-        default=None,
-        help="enable capacity annealing (Burgess et al. 2018) to this C_max",
-    )
-    add("--capacity-steps", type=int, default=_DEFAULTS.capacity_steps)
-    add("--capacity-gamma", type=float, default=_DEFAULTS.capacity_gamma)
-    add(
-        "--gamma",
-        type=float,
-        default=None,
-        help="FactorVAE's total-correlation weight (default: 10)",
-    )
-    add(
-        "--lambda-od",
-        type=float,
-        default=None,
-        help="DIP-VAE's off-diagonal weight (default: 10); lambda_d is "
-        "10x it (I) or equal (II)",
     )
     add("--batch-size", type=int, default=_DEFAULTS.batch_size)
     add("--epochs", type=int, default=_DEFAULTS.epochs)
@@ -174,6 +236,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "same command after an interruption resumes from the last one "
         "(default: %(default)s)",
     )
+    add_tensorboard_argument(parser)
     add(
         "--fresh",
         action="store_true",
@@ -194,9 +257,16 @@ def run(args: argparse.Namespace) -> int:
     from keras_bvae.callbacks.backup import NonFiniteLossError
     from keras_bvae.runs.training import train
 
-    config = TrainConfig.from_dict(vars(args))
+    config = TrainConfig.from_dict(
+        {**vars(args), "objective": objective_of(args)}
+    )
     try:
-        train(config, verbose=args.verbose, fresh=args.fresh)
+        train(
+            config,
+            verbose=args.verbose,
+            fresh=args.fresh,
+            tensorboard_dir=args.tensorboard,
+        )
     except NonFiniteLossError as error:
         print(f"keras-bvae train: error: {error}", file=sys.stderr)
         return 3

@@ -14,6 +14,13 @@ Each returns a dict of scores plus the settings and seed used:
 - ``udr``: Unsupervised Disentanglement Ranking (Duan et al., 2020), from
   the codes of several models.
 
+The maths of MIG, DCI, SAP and modularity/explicitness is also public on
+arrays, for codes from any framework: ``mig_from_codes(codes, factors)``,
+``dci_from_codes``, ``sap_from_codes``,
+``modularity_explicitness_from_codes`` (train and test samples),
+``unsupervised_scores_from_codes(codes)``; ``udr`` takes codes already
+(docs/metrics_on_arrays.md).
+
 ``evaluate`` runs several under the "full" (disentanglement_lib, Locatello
 et al. 2019) or "quick" protocol of ``PROTOCOLS``; ``SCORE_KEYS`` names the
 scalar scores of each metric's result. Each metric module owns its entries
@@ -27,15 +34,18 @@ a metric's progress.
 
 from keras_bvae.disentanglement.beta_vae import beta_vae_score
 from keras_bvae.disentanglement.codes_table import CodesTable
-from keras_bvae.disentanglement.dci import dci
+from keras_bvae.disentanglement.dci import dci, dci_from_codes
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
 from keras_bvae.disentanglement.ground_truth import (
     UnlabelledDataError,
     as_ground_truth,
 )
 from keras_bvae.disentanglement.latent_factors import label_latents
-from keras_bvae.disentanglement.mig import mig
-from keras_bvae.disentanglement.modularity import modularity_explicitness
+from keras_bvae.disentanglement.mig import mig, mig_from_codes
+from keras_bvae.disentanglement.modularity import (
+    modularity_explicitness,
+    modularity_explicitness_from_codes,
+)
 from keras_bvae.disentanglement.protocols import (
     LABEL_FREE_METRICS,
     METRICS,
@@ -44,9 +54,12 @@ from keras_bvae.disentanglement.protocols import (
     evaluate,
     protocol_settings,
 )
-from keras_bvae.disentanglement.sap import sap
+from keras_bvae.disentanglement.sap import sap, sap_from_codes
 from keras_bvae.disentanglement.udr import udr
-from keras_bvae.disentanglement.unsupervised import unsupervised_scores
+from keras_bvae.disentanglement.unsupervised import (
+    unsupervised_scores,
+    unsupervised_scores_from_codes,
+)
 
 __all__ = [
     "CodesTable",
@@ -59,12 +72,17 @@ __all__ = [
     "as_ground_truth",
     "beta_vae_score",
     "dci",
+    "dci_from_codes",
     "evaluate",
     "factor_vae_score",
     "mig",
+    "mig_from_codes",
     "modularity_explicitness",
+    "modularity_explicitness_from_codes",
     "protocol_settings",
     "sap",
+    "sap_from_codes",
     "udr",
     "unsupervised_scores",
+    "unsupervised_scores_from_codes",
 ]

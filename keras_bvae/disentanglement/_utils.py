@@ -316,3 +316,50 @@ def mutual_information_matrix(
         for k in range(factors.shape[1]):
             out[i, k] = _mutual_information(codes[:, i], factors[:, k])
     return out
+
+
+def check_samples(
+    codes, factors, factor_names: Sequence[str] | None = None, what="codes"
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Codes (n, D) and discrete factor labels (n, K) given as arrays (any
+    framework's, through ``np.asarray``), checked: ``(codes, factors,
+    names)``, names defaulting to "factor_0", ...
+
+    Raises:
+        ValueError: wrong shapes, different n, non-finite codes, or
+            factor labels that are not integers.
+    """
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "fiu":
+        codes = codes.astype(np.float64)
+    factors = np.asarray(factors)
+    if factors.ndim == 1:
+        factors = factors[:, None]
+    if codes.ndim != 2 or factors.ndim != 2 or len(codes) != len(factors):
+        raise ValueError(
+            f"{what} must be (n, D) and factors (n, K) with the same n; got "
+            f"shapes {codes.shape} and {factors.shape}"
+        )
+    if len(codes) < 1 or codes.shape[1] < 1 or factors.shape[1] < 1:
+        raise ValueError(
+            f"{what} and factors must be non-empty; got shapes "
+            f"{codes.shape} and {factors.shape}"
+        )
+    if not np.all(np.isfinite(codes)):
+        raise ValueError(f"{what} hold NaN or inf values")
+    if factors.dtype.kind == "f":
+        if not np.all(factors == np.round(factors)):
+            raise ValueError(
+                "factors must be discrete class labels (integers); got "
+                "fractional values"
+            )
+        factors = factors.astype(np.int64)
+    if factor_names is None:
+        factor_names = [f"factor_{k}" for k in range(factors.shape[1])]
+    factor_names = [str(n) for n in factor_names]
+    if len(factor_names) != factors.shape[1]:
+        raise ValueError(
+            f"factor_names has {len(factor_names)} names for "
+            f"{factors.shape[1]} factors"
+        )
+    return codes, factors, factor_names

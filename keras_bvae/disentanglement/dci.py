@@ -34,7 +34,7 @@ from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["dci", "PROTOCOLS", "SCORE_KEYS"]
+__all__ = ["dci", "dci_from_codes", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_test": 5000},
@@ -141,6 +141,70 @@ def dci(
     v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
         data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
+    names = [data.factor_names[i] for i in factor_indices]
+    result = dci_from_codes(
+        z_train,
+        v_train[:, factor_indices],
+        z_test,
+        v_test[:, factor_indices],
+        seed=rng,
+        classifier=classifier,
+        n_jobs=n_jobs,
+        factor_names=names,
+    )
+    return {
+        **result,
+        "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
+        "num_train": num_train,
+        "num_test": num_test,
+    }
+
+
+def dci_from_codes(
+    train_codes,
+    train_factors,
+    test_codes,
+    test_factors,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    classifier=None,
+    n_jobs: int | None = None,
+    factor_names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """DCI of codes and factors given as arrays (the maths of ``dci``).
+
+    Args:
+        train_codes, test_codes: float (n, D) and (m, D). Codes from any
+            framework; the classifiers fit the first and are scored on
+            both.
+        train_factors, test_factors: int (n, K) and (m, K). The factor
+            classes of the same samples.
+        seed: int, Generator or None. Seeds the classifiers. Defaults to 0.
+        classifier, n_jobs: as in ``dci``.
+        factor_names: K names. Defaults to "factor_0", ...
+
+    Returns:
+        The scores of ``dci`` (no sampling settings).
+
+    Example:
+    ```python
+    dci_from_codes(z_train, v_train, z_test, v_test)["disentanglement"]
+    ```
+    """
+    z_train, v_train, names = _utils.check_samples(
+        train_codes, train_factors, factor_names, "train_codes"
+    )
+    z_test, v_test, _ = _utils.check_samples(
+        test_codes, test_factors, names, "test_codes"
+    )
+    if z_test.shape[1] != z_train.shape[1]:
+        raise ValueError(
+            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
+            f"{z_train.shape[1]}"
+        )
+    rng = as_rng(seed)
+    factor_indices = list(range(len(names)))
     base = GradientBoostingClassifier() if classifier is None else classifier
     num_dims = z_train.shape[1]
     importance = np.zeros((num_dims, len(factor_indices)))
@@ -186,7 +250,6 @@ def dci(
             col = futures[future]
             importance[:, col], train_acc[col], test_acc[col] = future.result()
             progress.advance("classifiers")
-    names = [data.factor_names[i] for i in factor_indices]
     return {
         "disentanglement": _weighted_score(importance),
         "completeness": _weighted_score(importance.T),
@@ -196,10 +259,6 @@ def dci(
             zip(names, test_acc.astype(float).tolist())
         ),
         "importance_matrix": importance.tolist(),
-        "seed": _utils.seed_record(seed),
-        "encode_batch_size": encode_batch_size,
-        "num_train": num_train,
-        "num_test": num_test,
         "factors": names,
         "classifier": repr(base),
     }

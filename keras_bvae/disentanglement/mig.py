@@ -25,7 +25,7 @@ from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils, progress
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["mig", "PROTOCOLS", "SCORE_KEYS"]
+__all__ = ["mig", "mig_from_codes", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_bins": 20},
@@ -88,19 +88,59 @@ def mig(
     v, codes = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )
+    names = [data.factor_names[i] for i in factor_indices]
+    result = mig_from_codes(
+        codes, v[:, factor_indices], num_bins=num_bins, factor_names=names
+    )
+    return {
+        **result,
+        "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
+        "num_train": num_train,
+    }
+
+
+def mig_from_codes(
+    codes,
+    factors,
+    *,
+    num_bins: int = _FULL["num_bins"],
+    factor_names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The Mutual Information Gap of codes and factors given as arrays.
+
+    The maths of ``mig``, for codes from any framework (numpy, PyTorch
+    ``.numpy()``, JAX): ``mig`` samples and encodes, then calls this.
+
+    Args:
+        codes: float (n, D), D >= 2. The representation of n samples.
+        factors: int (n, K) or (n,). Their ground-truth factor classes.
+        num_bins: int. Equal-width bins per code dimension. Defaults to 20.
+        factor_names: K names for ``per_factor``. Defaults to
+            "factor_0", ...
+
+    Returns:
+        dict with ``mig``, ``per_factor``, ``skipped_factors`` (factors
+        with a single class), ``num_bins`` and ``factors``.
+
+    Example:
+    ```python
+    mig_from_codes(codes, factors)["mig"]
+    ```
+    """
+    codes, v, names = _utils.check_samples(codes, factors, factor_names)
+    num_bins = _utils.check_count("num_bins", num_bins)
     if codes.shape[1] < 2:
         raise ValueError(
             f"MIG needs at least 2 code dimensions; got {codes.shape[1]}"
         )
-    v = v[:, factor_indices]
     mi = _utils.mutual_information_matrix(_utils.discretize(codes, num_bins), v)
     h = np.array([_utils.entropy(v[:, k]) for k in range(v.shape[1])])
     top = np.sort(mi, axis=0)[::-1]
-    names = [data.factor_names[i] for i in factor_indices]
     kept = h > 0
     if not kept.any():
         raise ValueError(
-            f"all factors {names} took a single value in {num_train} samples"
+            f"all factors {names} took a single value in {len(v)} samples"
         )
     gaps = (top[0, kept] - top[1, kept]) / h[kept]
     kept_names = [n for n, keep in zip(names, kept) if keep]
@@ -108,9 +148,6 @@ def mig(
         "mig": float(gaps.mean()),
         "per_factor": dict(zip(kept_names, gaps.astype(float).tolist())),
         "skipped_factors": [n for n, keep in zip(names, kept) if not keep],
-        "seed": _utils.seed_record(seed),
-        "encode_batch_size": encode_batch_size,
-        "num_train": num_train,
         "num_bins": num_bins,
         "factors": names,
     }

@@ -41,6 +41,7 @@ __all__ = [
     "SCORE_KEYS",
     "explicitness_auc",
     "modularity_explicitness",
+    "modularity_explicitness_from_codes",
     "modularity_from_mutual_information",
 ]
 
@@ -165,7 +166,72 @@ def modularity_explicitness(
     v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
         data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
-    v_train, v_test = v_train[:, factor_indices], v_test[:, factor_indices]
+    names = [data.factor_names[i] for i in factor_indices]
+    result = modularity_explicitness_from_codes(
+        z_train,
+        v_train[:, factor_indices],
+        z_test,
+        v_test[:, factor_indices],
+        seed=rng,
+        num_bins=num_bins,
+        classifier=classifier,
+        factor_names=names,
+    )
+    return {
+        **result,
+        "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
+        "num_train": num_train,
+        "num_test": num_test,
+    }
+
+
+def modularity_explicitness_from_codes(
+    train_codes,
+    train_factors,
+    test_codes,
+    test_factors,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    num_bins: int = _FULL["num_bins"],
+    classifier=None,
+    factor_names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Modularity and explicitness of codes and factors given as arrays
+    (the maths of ``modularity_explicitness``).
+
+    Args:
+        train_codes, test_codes: float (n, D) and (m, D). Codes from any
+            framework; the mutual information uses the first.
+        train_factors, test_factors: int (n, K) and (m, K), K >= 2.
+        seed: int, Generator or None. Seeds the classifiers. Defaults to 0.
+        num_bins, classifier: as in ``modularity_explicitness``.
+        factor_names: K names. Defaults to "factor_0", ...
+
+    Returns:
+        The scores of ``modularity_explicitness`` (no sampling settings).
+
+    Example:
+    ```python
+    scores = modularity_explicitness_from_codes(z, v, z_test, v_test)
+    scores["modularity"]
+    ```
+    """
+    z_train, v_train, names = _utils.check_samples(
+        train_codes, train_factors, factor_names, "train_codes"
+    )
+    z_test, v_test, _ = _utils.check_samples(
+        test_codes, test_factors, names, "test_codes"
+    )
+    if z_test.shape[1] != z_train.shape[1]:
+        raise ValueError(
+            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
+            f"{z_train.shape[1]}"
+        )
+    if len(names) < 2:
+        raise ValueError("modularity needs at least 2 factors; got 1")
+    num_bins = _utils.check_count("num_bins", num_bins)
+    rng = as_rng(seed)
     mi = _utils.mutual_information_matrix(
         _utils.discretize(z_train, num_bins), v_train
     )
@@ -176,7 +242,7 @@ def modularity_explicitness(
     x_train, x_test = (z_train - mean) / std, (z_test - mean) / std
     base = LogisticRegression() if classifier is None else classifier
     train_auc, test_auc = [], []
-    for col in range(len(factor_indices)):
+    for col in range(len(names)):
         y_train, y_test = v_train[:, col], v_test[:, col]
         if len(np.unique(y_train)) < 2:
             # One class seen: nothing to order, chance level.
@@ -186,7 +252,6 @@ def modularity_explicitness(
         model = _utils.seeded_clone(base, rng).fit(x_train, y_train)
         train_auc.append(explicitness_auc(model, x_train, y_train))
         test_auc.append(explicitness_auc(model, x_test, y_test))
-    names = [data.factor_names[i] for i in factor_indices]
     return {
         "modularity": float(per_dim.mean()),
         "explicitness_train": float(np.mean(train_auc)),
@@ -194,10 +259,6 @@ def modularity_explicitness(
         "per_dimension_modularity": per_dim.tolist(),
         "per_factor_explicitness": dict(zip(names, test_auc)),
         "mutual_information": mi.tolist(),
-        "seed": _utils.seed_record(seed),
-        "encode_batch_size": encode_batch_size,
-        "num_train": num_train,
-        "num_test": num_test,
         "num_bins": num_bins,
         "factors": names,
         "classifier": repr(base),

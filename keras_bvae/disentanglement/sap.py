@@ -29,7 +29,7 @@ from keras_bvae.datasets.base import as_rng
 from keras_bvae.disentanglement import _utils
 from keras_bvae.disentanglement.ground_truth import DataLike, as_ground_truth
 
-__all__ = ["sap", "PROTOCOLS", "SCORE_KEYS"]
+__all__ = ["sap", "sap_from_codes", "PROTOCOLS", "SCORE_KEYS"]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
     "full": {"num_train": 10000, "num_test": 5000},
@@ -97,12 +97,73 @@ def sap(
     v_train, z_train, v_test, z_test = _utils.sample_train_test_codes(
         data, representation_fn, num_train, num_test, rng, encode_batch_size
     )
+    names = [data.factor_names[i] for i in factor_indices]
+    result = sap_from_codes(
+        z_train,
+        v_train[:, factor_indices],
+        z_test,
+        v_test[:, factor_indices],
+        seed=rng,
+        classifier=classifier,
+        factor_names=names,
+    )
+    return {
+        **result,
+        "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
+        "num_train": num_train,
+        "num_test": num_test,
+    }
+
+
+def sap_from_codes(
+    train_codes,
+    train_factors,
+    test_codes,
+    test_factors,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    classifier=None,
+    factor_names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """SAP of codes and factors given as arrays (the maths of ``sap``).
+
+    Args:
+        train_codes, test_codes: float (n, D) and (m, D), D >= 2. Codes
+            from any framework.
+        train_factors, test_factors: int (n, K) and (m, K). Their factor
+            classes.
+        seed: int, Generator or None. Seeds the classifiers. Defaults to 0.
+        classifier: as in ``sap``.
+        factor_names: K names. Defaults to "factor_0", ...
+
+    Returns:
+        The scores of ``sap`` (no sampling settings).
+
+    Example:
+    ```python
+    sap_from_codes(z_train, v_train, z_test, v_test)["sap"]
+    ```
+    """
+    z_train, v_train, names = _utils.check_samples(
+        train_codes, train_factors, factor_names, "train_codes"
+    )
+    z_test, v_test, _ = _utils.check_samples(
+        test_codes, test_factors, names, "test_codes"
+    )
+    if z_test.shape[1] != z_train.shape[1]:
+        raise ValueError(
+            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
+            f"{z_train.shape[1]}"
+        )
+    rng = as_rng(seed)
     num_dims = z_train.shape[1]
     if num_dims < 2:
         raise ValueError(f"SAP needs D >= 2 code dimensions; got {num_dims}")
     base = _default_classifier() if classifier is None else classifier
-    scores = np.zeros((num_dims, len(factor_indices)))
-    for col, k in enumerate(factor_indices):
+    scores = np.zeros((num_dims, len(names)))
+    for k in range(len(names)):
+        col = k
         y_train, y_test = v_train[:, k], v_test[:, k]
         single = len(np.unique(y_train)) < 2
         for j in range(num_dims):
@@ -117,15 +178,10 @@ def sap(
             scores[j, col] = np.mean(prediction == y_test)
     top = np.sort(scores, axis=0)[::-1]
     gaps = top[0] - top[1]
-    names = [data.factor_names[i] for i in factor_indices]
     return {
         "sap": float(gaps.mean()),
         "per_factor": dict(zip(names, gaps.astype(float).tolist())),
         "score_matrix": scores.tolist(),
-        "seed": _utils.seed_record(seed),
-        "encode_batch_size": encode_batch_size,
-        "num_train": num_train,
-        "num_test": num_test,
         "factors": names,
         "classifier": repr(base),
     }

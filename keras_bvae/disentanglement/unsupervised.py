@@ -41,6 +41,7 @@ __all__ = [
     "gaussian_total_correlation",
     "gaussian_wasserstein_correlation",
     "unsupervised_scores",
+    "unsupervised_scores_from_codes",
 ]
 
 PROTOCOLS: dict[str, dict[str, Any]] = {
@@ -140,6 +141,31 @@ def unsupervised_scores(
     _, codes = _utils.sample_codes(
         data, representation_fn, num_train, rng, encode_batch_size
     )
+    return {
+        **unsupervised_scores_from_codes(codes, num_bins=num_bins),
+        "seed": _utils.seed_record(seed),
+        "encode_batch_size": encode_batch_size,
+        "num_train": num_train,
+    }
+
+
+def unsupervised_scores_from_codes(
+    codes, *, num_bins: int = _FULL["num_bins"]
+) -> dict[str, Any]:
+    """The label-free scores of ``unsupervised_scores`` on codes given as
+    an array (n, D) from any framework.
+
+    Example:
+    ```python
+    unsupervised_scores_from_codes(codes)["gaussian_total_correlation"]
+    ```
+    """
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or len(codes) < 2 or not np.all(np.isfinite(codes)):
+        raise ValueError(
+            f"codes must be finite (n, D) with n >= 2; got shape {codes.shape}"
+        )
+    num_bins = _utils.check_count("num_bins", num_bins)
     varying = np.ptp(codes, axis=0) > 0
     kept = codes[:, varying]
     num_dims = kept.shape[1]
@@ -164,8 +190,5 @@ def unsupervised_scores(
         "gaussian_wasserstein_correlation_norm": wc_norm,
         "mutual_info_score": mi_score,
         "num_constant_dims": int((~varying).sum()),
-        "seed": _utils.seed_record(seed),
-        "encode_batch_size": encode_batch_size,
-        "num_train": num_train,
         "num_bins": num_bins,
     }

@@ -60,7 +60,7 @@ class Objective(keras.layers.Layer):
     Subclasses implement ``terms`` and ``get_config``, may set
     ``term_names`` (extra scalar terms to log), ``hyperparameter`` and
     ``study_grid`` (the argument a sweep varies and its values in
-    Locatello et al.'s study) and override ``configure``
+    Locatello et al.'s study), ``run_defaults`` and override ``configure``
     (called once by the model with its latent size and pixel count) and
     ``update`` (a second update after the VAE's step, for parts trained
     with their own optimiser). Register a subclass with
@@ -93,6 +93,9 @@ class Objective(keras.layers.Layer):
     # al. (ICML 2019) searched; used by sweeps and the comparison.
     hyperparameter: str | None = None
     study_grid: tuple[float, ...] = ()
+    # Constructor arguments of the workflow's runs (train, sweep, compare)
+    # when they are given none (``TrainConfig.objective_args`` empty).
+    run_defaults: dict = {}
 
     def configure(self, latent_dim: int, input_size: int) -> None:
         """Receives the model's latent size M and pixel count N."""

@@ -57,6 +57,8 @@ class BetaVAEObjective(Objective):
 
     hyperparameter = "beta"
     study_grid = (1.0, 2.0, 4.0, 6.0, 8.0, 16.0)
+    # The README's main job: ``keras-bvae train`` with no option.
+    run_defaults = {"beta": 4.0}
 
     def __init__(
         self,

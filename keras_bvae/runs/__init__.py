@@ -7,10 +7,13 @@ library.
   ``keras_bvae.runs.train``).
 - ``history``: history.csv and callbacks seen across several ``fit`` calls.
 - ``lock``: ``lock_folder(output_dir)``, one run per output folder.
-- ``sweep``: resumable beta x latent size x seed sweeps;
-  ``sweep_plots`` draws their figures.
+- ``sweep``: resumable beta x latent size x seed sweeps, from a ``grid``
+  of ``RunSpec``s into a ``results`` CSV, ranked without labels by
+  ``sweep_udr``; ``sweep_plots`` draws their figures; ``compare`` runs
+  the whole family.
 - ``tuning``: Keras Tuner integration (needs the ``tuner`` extra; imported
-  on first use).
+  on first use): the hypermodel, its trial callbacks
+  (``tuning_callbacks``) and the tuner (``tuner``).
 """
 
 from __future__ import annotations

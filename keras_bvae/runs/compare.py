@@ -265,6 +265,8 @@ def run_comparison(
     max_runs: int | None = None,
     verbose: int = 1,
     label_samples: int = 10000,
+    objective_args: Mapping[str, dict] | None = None,
+    tensorboard_dir: str | None = None,
 ) -> list[dict]:
     """Trains and scores the missing runs, then writes the table and figure.
 
@@ -281,6 +283,9 @@ def run_comparison(
         max_runs: int or None. Train at most this many runs now.
         verbose: int. Progress lines (run i/n, elapsed, ETA).
         label_samples: int. Images whose codes label the latents.
+        objective_args: {objective: {option: value}} or None. Shared
+            arguments of each objective's runs (``run_sweep``).
+        tensorboard_dir: str or None. TensorBoard logs, one folder a run.
 
     Returns:
         All rows of ``results.csv``.
@@ -309,6 +314,8 @@ def run_comparison(
             max_runs=max_runs,
             verbose=verbose,
             udr=False,
+            objective_args=objective_args,
+            tensorboard_dir=tensorboard_dir,
         )
         rows = add_factor_latents(
             rows, output_dir, data, num_samples=label_samples

@@ -15,14 +15,14 @@ from keras_bvae.datasets.stream import observation_shape_of
 from keras_bvae.distributions import LIKELIHOODS
 from keras_bvae.model import BetaVAE, check_latent_dim
 from keras_bvae.networks import ARCHITECTURES, burgess_depth
-from keras_bvae.objectives import (
-    OBJECTIVES,
-    AnnealedVAE,
-    BetaTCVAE,
-    BetaVAEObjective,
-    FactorVAE,
-    Objective,
-    get_objective,
+from keras_bvae.objectives import Objective
+from keras_bvae.objectives.options import (
+    build_objective as make_objective,
+)
+from keras_bvae.objectives.options import (
+    check_objective_args,
+    objective_class,
+    objective_options,
 )
 from keras_bvae.optimizers import FusedAdam
 from keras_bvae.validation import check_int, check_number
@@ -40,12 +40,16 @@ __all__ = [
 # Settings that may differ between an interrupted run and its resumption.
 RESUMABLE_CHANGES = ("epochs", "backup_every")
 
-# Objective settings and the objectives that read them.
-_OPTION_USERS = {
-    "normalized_beta": ("beta_vae",),
-    "capacity_max": ("annealed_vae",),
-    "gamma": ("factor_vae",),
-    "lambda_od": ("dip_vae_i", "dip_vae_ii"),
+# Keys of config.json files written before ``objective_args`` (0.x runs):
+# their objective option, by objective (``_legacy_objective_args``).
+_LEGACY_OPTIONS = {
+    "beta": "beta",
+    "normalized_beta": "normalized_beta",
+    "capacity_max": "capacity_max",
+    "capacity_steps": "num_steps",
+    "capacity_gamma": "gamma",
+    "gamma": "gamma",
+    "lambda_od": "lambda_od",
 }
 
 
@@ -55,9 +59,13 @@ class TrainConfig:
 
     Args:
         output_dir: str. Folder for the run's files.
-        objective: str or None. A name in ``keras_bvae.objectives.
-            OBJECTIVES``; None picks "annealed_vae" when ``capacity_max``
-            is set and "beta_vae" otherwise.
+        objective: str. A name in ``keras_bvae.objectives.OBJECTIVES``.
+            Defaults to "beta_vae".
+        objective_args: dict. Constructor arguments of the objective,
+            checked against its signature
+            (``keras_bvae.objectives.options``); empty gives the class's
+            ``run_defaults`` (beta_vae: beta = 4). A ``seed`` argument
+            the objective takes defaults to ``seed``.
         data: str. Data name for ``keras_bvae.datasets.get_data``: a
             name in ``DATA_NAMES``, "folder:PATH" (a folder of PNG/JPEG
             images) or "tfds:NAME" (a tfds image data set).
@@ -70,17 +78,7 @@ class TrainConfig:
             "tfds:NAME" (default: its own); refused for fixed images.
         architecture: str. "burgess" or "higgins".
         latent_dim: int. Latent size M.
-        beta: float or None. KL weight of "beta_vae" (None with
-            normalized_beta), total-correlation weight of "beta_tcvae".
-        normalized_beta: float or None. beta * M / N instead of beta
-            ("beta_vae" only).
         likelihood: str. "bernoulli" or "gaussian".
-        capacity_max, capacity_steps, capacity_gamma: capacity annealing
-            (Burgess et al. 2018), used when capacity_max is set.
-        gamma: float or None. TC weight of "factor_vae" (None: its
-            default).
-        lambda_od: float or None. Off-diagonal weight of "dip_vae_i" and
-            "dip_vae_ii" (None: their default); lambda_d follows it.
         batch_size, epochs, steps_per_epoch: the length of training.
         optimizer: str. A Keras optimizer by name ("adam", "adagrad",
             "rmsprop", "sgd", ...), built with ``learning_rate`` and
@@ -93,21 +91,15 @@ class TrainConfig:
     """
 
     output_dir: str = "runs/quickstart"
-    objective: str | None = None
+    objective: str = "beta_vae"
+    objective_args: dict = dataclasses.field(default_factory=dict)
     data: str = "dsprites-sim"
     data_dir: str | None = None
     image_size: int | None = None
     channels: int | None = None
     architecture: str = "burgess"
     latent_dim: int = 10
-    beta: float | None = 4.0
-    normalized_beta: float | None = None
     likelihood: str = "bernoulli"
-    capacity_max: float | None = None
-    capacity_steps: int = 10_000
-    capacity_gamma: float = 1000.0
-    gamma: float | None = None
-    lambda_od: float | None = None
     batch_size: int = 64
     epochs: int = 5
     steps_per_epoch: int = 500
@@ -122,7 +114,6 @@ class TrainConfig:
             "epochs",
             "steps_per_epoch",
             "latent_dim",
-            "capacity_steps",
             "backup_every",
         ):
             check_int(name, getattr(self, name), minimum=1)
@@ -135,11 +126,6 @@ class TrainConfig:
         ):
             raise ValueError(f"channels must be 1 or 3; got {self.channels!r}")
         check_data_name(self.data, self.image_size, self.channels)
-        if self.objective is not None and self.objective not in OBJECTIVES:
-            raise ValueError(
-                f"unknown objective {self.objective!r}; choose one of "
-                f"{sorted(OBJECTIVES)}"
-            )
         if self.architecture not in ARCHITECTURES:
             raise ValueError(
                 f"unknown architecture {self.architecture!r}; choose one of "
@@ -152,44 +138,15 @@ class TrainConfig:
                 f"unknown likelihood {self.likelihood!r}; choose one of "
                 f"{list(LIKELIHOODS)}"
             )
-        if (
-            self.beta is not None
-            and self.normalized_beta is not None
-            and (self.beta != TrainConfig.beta)
-        ):
+        if not isinstance(self.objective_args, dict):
             raise ValueError(
-                f"give beta or normalized_beta, not both (got beta="
-                f"{self.beta}, normalized_beta={self.normalized_beta})"
+                f"objective_args must be a dict; got {self.objective_args!r}"
             )
-        if self.normalized_beta is not None:
-            self.beta = None
-        name = self.objective_name
-        if (
-            self.beta is not None
-            and self.beta != TrainConfig.beta
-            and name not in ("beta_vae", "beta_tcvae")
-        ):
-            raise ValueError(
-                f"beta applies to the objective beta_vae or beta_tcvae, not "
-                f"{name!r}"
-            )
-        for option, users in _OPTION_USERS.items():
-            if getattr(self, option) is not None and name not in users:
-                raise ValueError(
-                    f"{option} applies to the objective "
-                    f"{' or '.join(users)}, not {name!r}"
-                )
-        for name in (
-            "beta",
-            "normalized_beta",
-            "capacity_max",
-            "gamma",
-            "lambda_od",
-        ):
-            value = getattr(self, name)
-            if value is not None:
-                check_number(name, value, minimum=0.0)
-        check_number("capacity_gamma", self.capacity_gamma, minimum=0.0)
+        cls = objective_class(self.objective)
+        self.objective_args = check_objective_args(
+            self.objective, self.objective_args or cls.run_defaults
+        )
+        build_objective(self)  # the objective's own checks of the values
         check_number("learning_rate", self.learning_rate, positive=True)
         build_optimizer(self.optimizer, self.learning_rate)
 
@@ -204,15 +161,30 @@ class TrainConfig:
             ...     config = TrainConfig.from_dict(json.load(f))
         """
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in fields})
+        settings = {k: v for k, v in values.items() if k in fields}
+        if "objective_args" not in values:
+            settings.update(_legacy_objective_args(values))
+        return cls(**settings)
 
-    @property
-    def objective_name(self) -> str:
-        """The objective trained: ``objective``, else "annealed_vae" when
-        ``capacity_max`` is set, else "beta_vae"."""
-        if self.objective is not None:
-            return self.objective
-        return "beta_vae" if self.capacity_max is None else "annealed_vae"
+
+def _legacy_objective_args(values: dict) -> dict:
+    """``objective`` and ``objective_args`` of a config.json written before
+    ``objective_args``: its option keys that the objective takes (None:
+    the old "not given"; a beta of the old default 4.0 that an objective
+    without beta ignored is dropped the same way)."""
+    objective = values.get("objective") or (
+        "beta_vae" if values.get("capacity_max") is None else "annealed_vae"
+    )
+    options = objective_options(objective)
+    args = {}
+    for key, option in _LEGACY_OPTIONS.items():
+        value = values.get(key)
+        if value is None or option not in options:
+            continue
+        if key == "gamma" and objective == "annealed_vae":
+            continue  # the old FactorVAE weight; annealing had its own
+        args[option] = value
+    return {"objective": objective, "objective_args": args}
 
 
 def load_data(config: TrainConfig):
@@ -228,31 +200,11 @@ def load_data(config: TrainConfig):
 
 
 def build_objective(config: TrainConfig) -> Objective:
-    """The objective part a config describes."""
-    name = config.objective_name
-    if name == "beta_vae":
-        return BetaVAEObjective(
-            beta=config.beta, normalized_beta=config.normalized_beta
-        )
-    if name == "annealed_vae":
-        return AnnealedVAE(
-            capacity_max=25.0
-            if config.capacity_max is None
-            else config.capacity_max,
-            num_steps=config.capacity_steps,
-            gamma=config.capacity_gamma,
-        )
-    if name == "beta_tcvae":
-        return BetaTCVAE() if config.beta is None else BetaTCVAE(config.beta)
-    if name == "factor_vae":
-        options = {} if config.gamma is None else {"gamma": config.gamma}
-        return FactorVAE(seed=config.seed, **options)
-    if name in ("dip_vae_i", "dip_vae_ii"):
-        options = {}
-        if config.lambda_od is not None:
-            options["lambda_od"] = config.lambda_od
-        return OBJECTIVES[name](**options)
-    return get_objective(name)
+    """The objective part a config describes (``objective_args``, its
+    ``seed`` defaulting to the run's)."""
+    return make_objective(
+        config.objective, config.objective_args, seed=config.seed
+    )
 
 
 def build_optimizer(

@@ -39,7 +39,8 @@ import numpy as np
 
 from keras_bvae.files import write_json, write_text
 from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
-from keras_bvae.runs.sweep import RunSpec, write_results
+from keras_bvae.runs.grid import RunSpec
+from keras_bvae.runs.results import write_results
 
 __all__ = [
     "STUDIES",
@@ -350,7 +351,8 @@ def run_study(
                     output_dir=folder,
                     latent_dim=spec.latent_dim,
                     seed=spec.seed,
-                    **spec.setting,
+                    objective=spec.objective,
+                    objective_args=spec.setting,
                 )
                 monitors = [
                     DisentanglementCallback(

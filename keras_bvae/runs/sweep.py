@@ -29,26 +29,28 @@ bars of one standard deviation over seeds.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from keras_bvae.files import write_text
-from keras_bvae.objectives import (
-    OBJECTIVES,
-    beta_from_normalized,
-    normalized_beta,
+from keras_bvae.runs.grid import RunSpec, make_grid
+from keras_bvae.runs.results import (
+    BASE_COLUMNS,
+    RESULTS_NAME,
+    read_results,
+    write_results,
 )
-from keras_bvae.validation import check_int, check_number
+from keras_bvae.runs.sweep_udr import add_udr, udr_agreement
 
+# RunSpec, make_grid (``runs.grid``), the results CSV (``runs.results``)
+# and UDR (``runs.sweep_udr``) are imported here too, where users find them.
 __all__ = [
+    "BASE_COLUMNS",
     "RunSpec",
     "make_grid",
     "run_sweep",
@@ -60,247 +62,6 @@ __all__ = [
     "RESULTS_NAME",
     "write_results",
 ]
-
-RESULTS_NAME = "results.csv"
-
-# Columns every row has, in order; score columns follow.
-BASE_COLUMNS = (
-    "run_id",
-    "status",
-    "objective",
-    "hyperparameter",
-    "value",
-    "latent_dim",
-    "seed",
-    "beta",
-    "normalized_beta",
-    "beta_given",
-    "steps",
-    "batch_size",
-    "architecture",
-    "data",
-    "image_size",
-    "channels",
-    "protocol",
-    "metric_settings",
-    "reconstruction_loss",
-    "kl",
-    "train_reconstruction_loss",
-    "train_kl",
-    "train_seconds",
-    "eval_seconds",
-    "finished_utc",
-)
-
-
-def _number_text(value: float) -> str:
-    return f"{value:g}"
-
-
-@dataclasses.dataclass(frozen=True)
-class RunSpec:
-    """One grid point: an objective and its setting, a latent size, a seed.
-
-    Args:
-        latent_dim: int. Latent size M.
-        seed: int. Seed of the run (weights, data order, noise).
-        beta: float or None. Raw KL weight ("beta_vae").
-        normalized_beta: float or None. beta * M / N; give this or beta
-            ("beta_vae").
-        objective: str. A name in ``keras_bvae.objectives.OBJECTIVES``.
-            Defaults to "beta_vae".
-        value: float or None. The objective's ``hyperparameter`` (e.g.
-            FactorVAE's gamma), for objectives other than "beta_vae".
-    """
-
-    latent_dim: int
-    seed: int = 0
-    beta: float | None = None
-    normalized_beta: float | None = None
-    objective: str = "beta_vae"
-    value: float | None = None
-
-    def __post_init__(self):
-        check_int("latent_dim", self.latent_dim, minimum=1)
-        check_int("seed", self.seed, minimum=0)
-        if self.objective != "beta_vae":
-            if self.objective not in OBJECTIVES:
-                raise ValueError(
-                    f"unknown objective {self.objective!r}; choose one of "
-                    f"{sorted(OBJECTIVES)}"
-                )
-            if self.value is None or self.beta is not None:
-                raise ValueError(
-                    f"a {self.objective} run takes value= (its "
-                    f"{self.hyperparameter}), not beta; got value="
-                    f"{self.value!r}, beta={self.beta!r}"
-                )
-            check_number(self.hyperparameter, self.value, minimum=0.0)
-            return
-        if self.value is not None:
-            raise ValueError("a beta_vae run takes beta or normalized_beta")
-        if (self.beta is None) == (self.normalized_beta is None):
-            raise ValueError(
-                "give exactly one of beta and normalized_beta; got beta="
-                f"{self.beta!r}, normalized_beta={self.normalized_beta!r}"
-            )
-        value = self.beta if self.beta is not None else self.normalized_beta
-        check_number("beta", value, minimum=0.0)
-
-    @property
-    def hyperparameter(self) -> str:
-        """The setting the grid varies (``Objective.hyperparameter``)."""
-        return OBJECTIVES[self.objective].hyperparameter
-
-    @property
-    def setting(self) -> dict[str, float]:
-        """This run's TrainConfig fields for its objective."""
-        if self.objective == "beta_vae":
-            return {"beta": self.beta, "normalized_beta": self.normalized_beta}
-        return {"beta": None, self.hyperparameter: float(self.value)}
-
-    @property
-    def run_id(self) -> str:
-        """A name unique in the grid: ``m10_nb0.01_s0``, ``m10_b1_s0`` or,
-        for other objectives, ``factor_vae_gamma10_m10_s0``."""
-        if self.objective != "beta_vae":
-            return (
-                f"{self.objective}_{self.hyperparameter}"
-                f"{_number_text(self.value)}_m{self.latent_dim}_s{self.seed}"
-            )
-        if self.beta is not None:
-            tag = f"b{_number_text(self.beta)}"
-        else:
-            tag = f"nb{_number_text(self.normalized_beta)}"
-        return f"m{self.latent_dim}_{tag}_s{self.seed}"
-
-    def raw_beta(self, input_size: int) -> float | None:
-        if self.objective != "beta_vae":
-            return None
-        if self.beta is not None:
-            return float(self.beta)
-        return beta_from_normalized(
-            self.normalized_beta, self.latent_dim, input_size
-        )
-
-    def norm_beta(self, input_size: int) -> float | None:
-        if self.objective != "beta_vae":
-            return None
-        if self.normalized_beta is not None:
-            return float(self.normalized_beta)
-        return normalized_beta(self.beta, self.latent_dim, input_size)
-
-    def describe(self, input_size: int) -> str:
-        """The setting in words, for progress lines."""
-        if self.objective != "beta_vae":
-            return (
-                f"{self.objective}, {self.hyperparameter}="
-                f"{_number_text(self.value)}"
-            )
-        return (
-            f"beta={self.raw_beta(input_size):.4g}, normalised "
-            f"{self.norm_beta(input_size):.4g}"
-        )
-
-
-def make_grid(
-    latent_dims: Iterable[int],
-    normalized_betas: Iterable[float] = (),
-    betas: Iterable[float] = (),
-    seeds: Iterable[int] = (0,),
-    objective: str = "beta_vae",
-    values: Iterable[float] = (),
-) -> list[RunSpec]:
-    """The grid latent size x (normalised betas, then raw betas) x seed,
-    or, for another objective, latent size x ``values`` of its
-    hyperparameter x seed.
-
-    Ordered seed-major, so that a sweep stopped early has covered the whole
-    beta x latent grid for the first seeds.
-
-    Raises:
-        ValueError: an empty grid, or a bad value (named in the message).
-    """
-    latent_dims, seeds = list(latent_dims), list(seeds)
-    if objective != "beta_vae":
-        if list(normalized_betas) or list(betas):
-            raise ValueError(
-                f"betas are the beta_vae grid; give {objective}'s settings "
-                "as values"
-            )
-        settings = [("value", float(v)) for v in values]
-        extra = {"objective": objective}
-    else:
-        if list(values):
-            raise ValueError("the beta_vae grid takes betas, not values")
-        settings = [("normalized_beta", float(v)) for v in normalized_betas]
-        settings += [("beta", float(v)) for v in betas]
-        extra = {}
-    values = settings
-    if not latent_dims or not seeds or not values:
-        raise ValueError(
-            "the grid is empty: give at least one latent size, one seed and "
-            f"one beta (got latent_dims={latent_dims}, seeds={seeds}, "
-            f"betas={[v for _, v in values]})"
-        )
-    grid = [
-        RunSpec(latent_dim=int(m), seed=int(s), **{kind: value}, **extra)
-        for s in seeds
-        for m in latent_dims
-        for kind, value in values
-    ]
-    ids = [spec.run_id for spec in grid]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"the grid repeats runs: {duplicates}")
-    return grid
-
-
-# -- the results CSV -------------------------------------------------------
-
-
-def read_results(path: str) -> list[dict[str, Any]]:
-    """Rows of a results CSV, numbers as float/int; [] if there is none."""
-    if os.path.isdir(path):
-        path = os.path.join(path, RESULTS_NAME)
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return [{k: _parse(v) for k, v in row.items()} for row in rows]
-
-
-def _parse(text: str):
-    if text is None or text == "":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def write_results(path: str, rows: Sequence[dict]) -> None:
-    """Rewrites the whole results CSV atomically (``keras_bvae.files``)."""
-    columns = list(BASE_COLUMNS)
-    for row in rows:
-        columns += [k for k in row if k not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    write_text(path, buffer.getvalue())
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
 
 # -- running ---------------------------------------------------------------
 
@@ -364,6 +125,8 @@ def run_sweep(
     verbose: int = 1,
     fit_verbose: int | str = 0,
     udr: bool = True,
+    objective_args: Mapping[str, dict] | None = None,
+    tensorboard_dir: str | None = None,
 ) -> list[dict[str, Any]]:
     """Trains every grid point not yet in the results CSV; returns all rows.
 
@@ -396,6 +159,13 @@ def run_sweep(
             among the other seeds of its grid point, from codes of the
             held-out images (no labels used; see ``add_udr``). Defaults to
             True.
+        objective_args: {objective name: {option: value}} or None.
+            Arguments shared by the runs of an objective (e.g.
+            ``{"annealed_vae": {"num_steps": 500}}``), under the grid's own
+            setting; ``base_config``'s objective and objective_args are
+            not used.
+        tensorboard_dir: str or None. TensorBoard logs of each run in
+            ``tensorboard_dir/RUN_ID`` (``train``). Defaults to None.
 
     Returns:
         All rows of the results CSV, old and new, as dicts.
@@ -531,7 +301,10 @@ def _run_sweep(
             latent_dim=spec.latent_dim,
             seed=spec.seed,
             objective=spec.objective,
-            **spec.setting,
+            objective_args={
+                **(objective_args or {}).get(spec.objective, {}),
+                **spec.setting,
+            },
         )
         callback = None
         if metrics:
@@ -568,6 +341,8 @@ def _run_sweep(
                 callbacks=[callback] if callback else [],
                 verbose=fit_verbose,
                 data=data,
+                tensorboard_dir=tensorboard_dir
+                and os.path.join(tensorboard_dir, spec.run_id),
             )
         except NonFiniteLossError as error:
             message = " ".join(str(error).split())
@@ -637,132 +412,6 @@ def _run_sweep(
             flush=True,
         )
     return rows
-
-
-def add_udr(
-    rows: Sequence[dict],
-    output_dir: str,
-    images: np.ndarray,
-    method: str = "lasso",
-    verbose: int = 0,
-) -> list[dict[str, Any]]:
-    """Sets each finished run's ``udr`` among its grid point's seeds.
-
-    Runs that share latent size and beta and differ only in the seed are
-    scored with ``keras_bvae.disentanglement.udr`` on their posterior
-    means of ``images`` (latents with mean KL <= 0.01 ignored); a grid
-    point with fewer than two finished seeds gets no value. With
-    ``verbose``, prints the grid points ranked by their median UDR.
-
-    Args:
-        rows: results rows (``read_results``).
-        output_dir: str. The sweep folder holding ``runs/RUN_ID/``.
-        images: float32 (N, H, W, C), the same for every run.
-        method: str. "lasso" or "spearman". Defaults to "lasso".
-        verbose: int. Print the ranking. Defaults to 0.
-
-    Returns:
-        The rows, each with ``udr`` (float or None).
-    """
-    from keras_bvae.disentanglement.udr import codes_and_kl, udr
-    from keras_bvae.loading import load
-
-    rows = [dict(row) for row in rows]
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        row["udr"] = None
-        if row.get("status") == "ok":
-            key = (
-                row.get("objective") or "beta_vae",
-                row.get("value"),
-                row["latent_dim"],
-                row["beta_given"],
-                row["beta"],
-            )
-            groups.setdefault(key, []).append(row)
-    ranking = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        codes, kls = [], []
-        for row in members:
-            model = load(os.path.join(output_dir, "runs", row["run_id"]))
-            code, kl = codes_and_kl(model, images)
-            codes.append(code)
-            kls.append(kl)
-        scores = udr(codes, kls, method=method)["model_scores"]
-        for row, score in zip(members, scores):
-            row["udr"] = float(score)
-        ranking.append((float(np.median(scores)), members[0]))
-    if verbose and ranking:
-        print("[sweep] grid points ranked by median UDR (no labels used):")
-        for score, row in sorted(ranking, key=lambda r: -r[0]):
-            print(
-                f"[sweep]   udr={score:.3f}  M={row['latent_dim']} "
-                f"{_row_setting(row)}",
-                flush=True,
-            )
-    return rows
-
-
-def udr_agreement(
-    rows: Sequence[dict],
-    scores: Sequence[str] = ("mig", "dci_disentanglement"),
-) -> dict[str, dict[str, float | int]]:
-    """Spearman rank correlation of UDR with labelled scores over settings.
-
-    Each setting (objective, value, latent size, beta) counts once, with
-    the median over its seeds of ``udr`` and of each labelled score, as
-    Duan et al. (ICLR 2020, Table 1) compare rankings of hyperparameters.
-
-    Args:
-        rows: results rows with ``udr`` (``add_udr``) and the scores.
-        scores: labelled score columns. Defaults to MIG and DCI
-            disentanglement.
-
-    Returns:
-        {score: {"spearman": rho, "p_value": p, "settings": n}}; a score
-        with fewer than three settings holding both values is left out.
-    """
-    from scipy.stats import spearmanr
-
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        if row.get("status", "ok") == "ok" and row.get("udr") is not None:
-            key = (
-                row.get("objective") or "beta_vae",
-                row.get("value"),
-                row["latent_dim"],
-                row["beta"],
-            )
-            groups.setdefault(key, []).append(row)
-    result = {}
-    for score in scores:
-        pairs = [
-            (
-                np.median([r["udr"] for r in members]),
-                np.median([r[score] for r in members]),
-            )
-            for members in groups.values()
-            if all(r.get(score) is not None for r in members)
-        ]
-        if len(pairs) < 3:
-            continue
-        rho, p_value = spearmanr(*zip(*pairs))
-        result[score] = {
-            "spearman": float(rho),
-            "p_value": float(p_value),
-            "settings": len(pairs),
-        }
-    return result
-
-
-def _row_setting(row: dict) -> str:
-    """A results row's objective setting in words."""
-    objective = row.get("objective") or "beta_vae"
-    if objective != "beta_vae":
-        return f"{objective} {row['hyperparameter']}={row['value']:g}"
-    return f"beta={row['beta']:.4g} (normalised {row['normalized_beta']:.4g})"
 
 
 # -- summaries and figures -------------------------------------------------

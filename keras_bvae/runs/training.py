@@ -142,7 +142,7 @@ def check_resumable(config: TrainConfig, path: str) -> None:
     if not os.path.isfile(path):
         return
     with open(path) as handle:
-        saved = json.load(handle)
+        saved = dataclasses.asdict(TrainConfig.from_dict(json.load(handle)))
     current = dataclasses.asdict(config)
     changed = [
         f"{key}: {saved.get(key)!r} -> {current[key]!r}"
@@ -157,6 +157,38 @@ def check_resumable(config: TrainConfig, path: str) -> None:
         )
 
 
+def picture_images(data, seed: int) -> np.ndarray:
+    """The 8 images a run draws (pictures, TensorBoard), from its seed."""
+    if hasattr(data, "observation_shape"):
+        rng = np.random.default_rng(seed + 1)
+        return np.asarray(
+            data.sample_observations_from_factors(
+                data.sample_factors(8, rng), rng
+            ),
+            np.float32,
+        )
+    return np.asarray(data[:8], np.float32)
+
+
+def tensorboard_callbacks(log_dir: str, data, seed: int) -> list:
+    """Keras's TensorBoard callback (the epoch logs as scalars) and a
+    ``LatentTraversalCallback`` writing traversals, each row labelled with
+    its KL and (for data with factors) the factor it carries, and
+    reconstructions as images into ``log_dir``."""
+    from keras_bvae.callbacks.traversal import LatentTraversalCallback
+
+    labelled = getattr(data, "factor_sizes", ())
+    return [
+        keras.callbacks.TensorBoard(log_dir, write_graph=False),
+        LatentTraversalCallback(
+            picture_images(data, seed),
+            tensorboard_dir=os.path.join(log_dir, "images"),
+            data=data if len(labelled) else None,
+            seed=seed,
+        ),
+    ]
+
+
 def train(
     config: TrainConfig,
     callbacks: Sequence[keras.callbacks.Callback] = (),
@@ -164,6 +196,7 @@ def train(
     data: Any = None,
     fresh: bool = False,
     strategy: tf.distribute.Strategy | None = None,
+    tensorboard_dir: str | None = None,
 ):
     """Trains one model and writes the run folder, resuming if it can.
 
@@ -184,6 +217,11 @@ def train(
             to build and train the model under; ``batch_size`` is then the
             global batch, split over the replicas. Defaults to None (the
             default strategy).
+        tensorboard_dir: str or None. TensorBoard log folder: every
+            epoch's logs as scalars (loss terms, per-latent KL ``kl_i``,
+            the scores ``callbacks`` add) under ``train/``, and labelled
+            traversals and reconstructions of 8 images as images
+            (``tensorboard_callbacks``). Defaults to None.
 
     A backup from mid-epoch is resumed with two ``fit`` calls (the rest of
     that epoch, then the remaining epochs); ``callbacks`` still see one
@@ -274,6 +312,11 @@ def _train(config, callbacks, verbose, data, fresh, strategy):
     # The CSV row of an epoch is written before its backup, so a kill in
     # between repeats the row's epoch, whose stale row is cut on resume.
     extra_keys = [k for cb in callbacks for k in getattr(cb, "log_keys", ())]
+    if tensorboard_dir:
+        callbacks = [
+            *callbacks,
+            *tensorboard_callbacks(tensorboard_dir, data, config.seed),
+        ]
     all_callbacks = OneTrainingRun(
         [
             NonFiniteLossGuard(backup),
@@ -328,13 +371,7 @@ def _train(config, callbacks, verbose, data, fresh, strategy):
     seconds = time.time() - started
     history.set_model(model)
     save_model_atomic(model, os.path.join(staging, "model.keras"))
-    if hasattr(data, "observation_shape"):
-        rng = np.random.default_rng(config.seed + 1)
-        images = data.sample_observations_from_factors(
-            data.sample_factors(8, rng), rng
-        )
-    else:
-        images = np.asarray(data[:8], np.float32)
+    images = picture_images(data, config.seed)
     kl = None
     if history.history:
         kl = [history.history[f"kl_{i}"][-1] for i in range(model.latent_dim)]

@@ -51,27 +51,33 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import keras
 import keras_tuner
-import numpy as np
 
 from keras_bvae.callbacks.disentanglement import (
     DisentanglementCallback,
-    log_name,
 )
 from keras_bvae.datasets import get_data
 from keras_bvae.datasets.stream import make_dataset
-from keras_bvae.disentanglement import SCORE_KEYS
-from keras_bvae.disentanglement.udr import METHODS, codes_and_kl, udr
+from keras_bvae.disentanglement.udr import codes_and_kl
 from keras_bvae.objectives import OBJECTIVES
 from keras_bvae.runs.config import TrainConfig, build_model
 from keras_bvae.runs.sweep import held_out_images
-from keras_bvae.validation import check_int
+from keras_bvae.runs.tuning_callbacks import (
+    MIX_NAME,
+    UDR_NAME,
+    ObjectiveMix,
+    _UDRAtLastEpoch,
+)
+from keras_bvae.runs.tuning_settings import (
+    check_scoring,
+    check_search_space,
+)
+from keras_bvae.validation import check_int, check_number
 
 __all__ = [
     "BetaVAEHyperModel",
@@ -82,90 +88,6 @@ __all__ = [
     "MIX_NAME",
     "UDR_NAME",
 ]
-
-MIX_NAME = "objective_mix"
-UDR_NAME = "udr"
-_TUNERS = {
-    "grid": keras_tuner.GridSearch,
-    "random": keras_tuner.RandomSearch,
-    "bayesian": keras_tuner.BayesianOptimization,
-}
-
-
-def _score_names(metrics: Sequence[str]) -> list[str]:
-    return [log_name(m, k) for m in metrics for k in SCORE_KEYS[m]]
-
-
-def _positive_floats(name: str, values) -> list[float]:
-    values = [float(v) for v in values]
-    for v in values:
-        if not (math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name} must be finite and >= 0; got {v!r}")
-    if len(set(values)) != len(values):
-        raise ValueError(f"{name} repeats a value: {values}")
-    return values
-
-
-class ObjectiveMix(keras.callbacks.Callback):
-    """Writes ``score - weight * reconstruction_loss / N`` into the logs.
-
-    Must come after the ``DisentanglementCallback`` that logs ``score``.
-
-    Args:
-        score: str. A log name such as ``beta_vae_eval_accuracy``.
-        reconstruction_weight: float. Weight of the per-pixel distortion.
-        input_size: int. Pixels per image N.
-        name: str. Log name of the mix. Defaults to "objective_mix".
-    """
-
-    def __init__(
-        self,
-        score: str,
-        reconstruction_weight: float,
-        input_size: int,
-        name: str = MIX_NAME,
-    ):
-        super().__init__()
-        self.score = score
-        self.reconstruction_weight = float(reconstruction_weight)
-        self.input_size = int(input_size)
-        self.name = name
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is None or self.score not in logs:
-            return
-        logs[self.name] = float(logs[self.score]) - (
-            self.reconstruction_weight
-            * float(logs["reconstruction_loss"])
-            / self.input_size
-        )
-
-
-class _UDRAtLastEpoch(keras.callbacks.Callback):
-    """Writes the median UDR of the model and its siblings into the logs
-    of the last epoch (``epochs``), the model's codes first."""
-
-    def __init__(self, images, siblings, epochs, method, seed):
-        super().__init__()
-        self.images = images
-        self.siblings = list(siblings)  # (codes, kl) of each sibling
-        self.epochs = int(epochs)
-        self.method = method
-        self.seed = int(seed)
-        self.result = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 != self.epochs:
-            return
-        pairs = [codes_and_kl(self.model, self.images), *self.siblings]
-        self.result = udr(
-            [c for c, _ in pairs],
-            [k for _, k in pairs],
-            method=self.method,
-            seed=self.seed,
-        )
-        if logs is not None:
-            logs[UDR_NAME] = float(np.median(self.result["model_scores"]))
 
 
 class BetaVAEHyperModel(keras_tuner.HyperModel):
@@ -265,115 +187,48 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         name: str | None = None,
     ):
         super().__init__(name=name, tunable=True)
-        given = [v is not None for v in (betas, normalized_betas, beta_range)]
-        if objective not in OBJECTIVES:
-            raise ValueError(
-                f"unknown objective {objective!r}; choose one of "
-                f"{sorted(OBJECTIVES)}"
+        # What the trials vary and how they are scored: objective_name,
+        # values, betas, normalized_betas, beta_range, latent_dims,
+        # capacity_max; metrics, score, reconstruction_weight, udr_*.
+        vars(self).update(
+            check_search_space(
+                objective,
+                values,
+                betas,
+                normalized_betas,
+                beta_range,
+                latent_dims,
+                capacity_max,
             )
-        self.objective_name = objective
-        self.values = None
-        if objective != "beta_vae":
-            if any(given) or values is None:
-                raise ValueError(
-                    f"tune {objective} with values= (settings of its "
-                    f"{OBJECTIVES[objective].hyperparameter}), not betas"
-                )
-            self.values = _positive_floats("values", values)
-            given = [True]
-        if sum(given) != 1:
-            raise ValueError(
-                "give exactly one of betas, normalized_betas and beta_range; "
-                f"got betas={betas!r}, normalized_betas={normalized_betas!r}, "
-                f"beta_range={beta_range!r}"
+        )
+        vars(self).update(
+            check_scoring(
+                metrics,
+                score,
+                reconstruction_weight,
+                udr_seeds,
+                udr_method,
+                udr_images,
             )
+        )
         if isinstance(data, str):
             data = get_data(data)
         self.data = data
-        self.betas = None if betas is None else _positive_floats("betas", betas)
-        self.normalized_betas = (
-            None
-            if normalized_betas is None
-            else (_positive_floats("normalized_betas", normalized_betas))
-        )
-        if beta_range is not None:
-            low, high = (float(v) for v in beta_range)
-            if not (0 < low < high and math.isfinite(high)):
-                raise ValueError(
-                    f"beta_range must be (low, high) with 0 < low < high; "
-                    f"got {beta_range!r}"
-                )
-            beta_range = (low, high)
-        self.beta_range = beta_range
-        if isinstance(latent_dims, int):
-            latent_dims = [latent_dims]
-        self.latent_dims = [int(m) for m in latent_dims]
-        if not self.latent_dims or min(self.latent_dims) < 1:
-            raise ValueError(
-                f"latent_dims must be integers >= 1; got {latent_dims!r}"
-            )
-        self.capacity_max = (
-            None
-            if capacity_max is None
-            else (_positive_floats("capacity_max", capacity_max))
-        )
-        if metrics is None:
-            metrics = () if score == UDR_NAME else ("beta_vae",)
-        self.metrics = tuple(metrics)
-        unknown = [m for m in self.metrics if m not in SCORE_KEYS]
-        if unknown:
-            raise ValueError(
-                f"unknown metrics {unknown!r}; choose from {sorted(SCORE_KEYS)}"
-            )
-        if not self.metrics and score != UDR_NAME:
-            raise ValueError(
-                "metrics is empty, so nothing scores the trials; give "
-                f"metrics from {sorted(SCORE_KEYS)} or score='udr'"
-            )
-        names = _score_names(self.metrics)
-        if score is None:
-            score = next(
-                (n for n in names if not n.endswith("train_accuracy")),
-                names[0],
-            )
-        if score not in names and score != UDR_NAME:
-            raise ValueError(
-                f"score {score!r} is not logged by metrics {self.metrics}; "
-                f"choose from {[*names, UDR_NAME]}"
-            )
-        self.score = score
-        if not (
-            math.isfinite(reconstruction_weight) and reconstruction_weight >= 0
-        ):
-            raise ValueError(
-                "reconstruction_weight must be finite and >= 0; got "
-                f"{reconstruction_weight!r}"
-            )
-        if score == UDR_NAME and reconstruction_weight > 0:
-            raise ValueError(
-                "score='udr' takes no reconstruction_weight: UDR is "
-                "computed once per trial from several models, and no mix "
-                f"with the distortion is defined; got {reconstruction_weight}"
-            )
-        self.reconstruction_weight = float(reconstruction_weight)
-        self.udr_seeds = check_int("udr_seeds", udr_seeds, minimum=2)
-        if udr_method not in METHODS:
-            raise ValueError(
-                f"udr_method must be one of {METHODS}; got {udr_method!r}"
-            )
-        self.udr_method = udr_method
-        self.udr_images = check_int("udr_images", udr_images, minimum=2)
         self.last_udr: dict | None = None
         self.protocol = protocol
         self.metric_settings = metric_settings
         self.every_n_epochs = int(every_n_epochs)
+        self.capacity_steps = check_int(
+            "capacity_steps", capacity_steps, minimum=1
+        )
+        self.capacity_gamma = check_number(
+            "capacity_gamma", capacity_gamma, minimum=0.0
+        )
         # Validates the training settings once, with TrainConfig's messages.
         self._base = TrainConfig(
             architecture=architecture,
             likelihood=likelihood,
             latent_dim=self.latent_dims[0],
-            capacity_steps=capacity_steps,
-            capacity_gamma=capacity_gamma,
             batch_size=batch_size,
             learning_rate=learning_rate,
             optimizer=optimizer,
@@ -394,48 +249,36 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             latent_dim = hp.Choice("latent_dim", self.latent_dims)
         else:
             latent_dim = self.latent_dims[0]
-        beta = normalized = None
-        setting = {}
+        objective, args = self.objective_name, {}
         if self.values is not None:
-            name = OBJECTIVES[self.objective_name].hyperparameter
-            setting = {name: hp.Choice(name, self.values)}
+            name = OBJECTIVES[objective].hyperparameter
+            args[name] = hp.Choice(name, self.values)
         elif self.betas is not None:
-            beta = hp.Choice("beta", self.betas)
+            args["beta"] = hp.Choice("beta", self.betas)
         elif self.normalized_betas is not None:
-            normalized = hp.Choice("normalized_beta", self.normalized_betas)
+            args["normalized_beta"] = hp.Choice(
+                "normalized_beta", self.normalized_betas
+            )
         elif self.beta_range is not None:
-            beta = hp.Float("beta", *self.beta_range, sampling="log")
-        capacity = None
+            args["beta"] = hp.Float("beta", *self.beta_range, sampling="log")
         if self.capacity_max is not None:
             capacity = hp.Choice("capacity_max", self.capacity_max)
+            if self.values is None:
+                # With capacity_max the AnnealedVAE objective trains, which
+                # reads no beta: the trial's beta is not passed on.
+                objective, args = "annealed_vae", {}
+            args["capacity_max"] = capacity
+        if objective == "annealed_vae":
+            args.update(
+                num_steps=self.capacity_steps, gamma=self.capacity_gamma
+            )
         base = self._base
-        if self.values is not None:
-            setting = {"beta": None, "capacity_max": capacity, **setting}
-        else:
-            # With capacity_max the AnnealedVAE objective trains, which
-            # reads no beta: the trial's beta is not passed on.
-            annealed = capacity is not None
-            setting = {
-                "beta": None if annealed else beta,
-                "normalized_beta": None if annealed else normalized,
-                "capacity_max": capacity,
-            }
-        return TrainConfig(
+        return dataclasses.replace(
+            base,
             output_dir="",
-            objective=None
-            if self.objective_name == "beta_vae"
-            else self.objective_name,
-            architecture=base.architecture,
-            likelihood=base.likelihood,
+            objective=objective,
+            objective_args=args,
             latent_dim=int(latent_dim),
-            **setting,
-            capacity_steps=base.capacity_steps,
-            capacity_gamma=base.capacity_gamma,
-            batch_size=base.batch_size,
-            learning_rate=base.learning_rate,
-            optimizer=base.optimizer,
-            steps_per_epoch=base.steps_per_epoch,
-            seed=base.seed,
         )
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
@@ -547,86 +390,9 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         return {k: float(v[-1]) for k, v in history.history.items()}
 
 
-def distributed_role() -> str | None:
-    """ "chief", "worker" or None (local), from Keras Tuner's variables.
-
-    Raises:
-        ValueError: KERASTUNER_ORACLE_IP is set without the port or id.
-    """
-    if "KERASTUNER_ORACLE_IP" not in os.environ:
-        return None
-    missing = [
-        name
-        for name in ("KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID")
-        if name not in os.environ
-    ]
-    if missing:
-        raise ValueError(
-            "KERASTUNER_ORACLE_IP is set but not " + ", ".join(missing)
-        )
-    return (
-        "chief" if "chief" in os.environ["KERASTUNER_TUNER_ID"] else ("worker")
-    )
-
-
-def make_tuner(
-    hypermodel: BetaVAEHyperModel,
-    algorithm: str = "grid",
-    directory: str = "tuning",
-    project_name: str = "beta_vae",
-    max_trials: int | None = None,
-    overwrite: bool = False,
-    seed: int = 0,
-    **kwargs,
-) -> keras_tuner.Tuner:
-    """A Keras Tuner over ``hypermodel`` with its objective.
-
-    Args:
-        hypermodel: BetaVAEHyperModel.
-        algorithm: str. "grid" (every combination), "random" or
-            "bayesian". Defaults to "grid".
-        directory, project_name: where trials are stored (shared by the
-            chief and the workers in distributed mode).
-        max_trials: int or None. Trial limit (None: the whole grid; random
-            and bayesian need one).
-        overwrite: bool. Start over instead of resuming. Defaults to False.
-        seed: int. The search algorithm's seed.
-        **kwargs: passed to the Keras Tuner class.
-    """
-    try:
-        tuner_class = _TUNERS[algorithm]
-    except KeyError:
-        raise ValueError(
-            f"unknown algorithm {algorithm!r}; choose from {sorted(_TUNERS)}"
-        ) from None
-    if max_trials is None and algorithm != "grid":
-        raise ValueError(f"algorithm {algorithm!r} needs max_trials")
-    return tuner_class(
-        hypermodel=hypermodel,
-        objective=hypermodel.objective,
-        max_trials=max_trials,
-        directory=directory,
-        project_name=project_name,
-        overwrite=overwrite,
-        seed=seed,
-        **kwargs,
-    )
-
-
-def tune(
-    hypermodel: BetaVAEHyperModel,
-    epochs: int = 1,
-    verbose: int | str = 0,
-    **tuner_kwargs,
-) -> keras_tuner.Tuner:
-    """Runs ``make_tuner(hypermodel, **tuner_kwargs).search(epochs=...)``.
-
-    Locally, and in a distributed worker, trials are trained here; in the
-    distributed chief this serves the oracle until every trial is done.
-    Returns the tuner (``tuner.get_best_hyperparameters()``,
-    ``tuner.oracle.get_best_trials()``).
-    """
-    distributed_role()  # checks the environment variables
-    tuner = make_tuner(hypermodel, **tuner_kwargs)
-    tuner.search(epochs=epochs, verbose=verbose)
-    return tuner
+# The tuner lives in its own module; imported here, where users find it.
+from keras_bvae.runs.tuner import (  # noqa: E402
+    distributed_role,
+    make_tuner,
+    tune,
+)

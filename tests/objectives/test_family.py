@@ -78,41 +78,54 @@ def test_fit_save_load_and_export(name, small_model, blob_images, tmp_path):
 )
 def test_config_sets_the_objectives_hyperparameter(name, value):
     cls = OBJECTIVES[name]
-    config = TrainConfig(objective=name, **{cls.hyperparameter: value})
+    config = TrainConfig(
+        objective=name, objective_args={cls.hyperparameter: value}
+    )
     objective = build_objective(config)
     assert type(objective) is cls
     assert objective.get_config()[cls.hyperparameter] == value
 
 
 def test_dip_lambda_d_follows_lambda_od_as_in_the_study():
-    config = TrainConfig(objective="dip_vae_i", lambda_od=5.0)
+    config = TrainConfig(objective="dip_vae_i", objective_args={"lambda_od": 5})
     assert build_objective(config).lambda_d == 50.0
-    config = TrainConfig(objective="dip_vae_ii", lambda_od=5.0)
+    config = TrainConfig(
+        objective="dip_vae_ii", objective_args={"lambda_od": 5}
+    )
     assert build_objective(config).lambda_d == 5.0
 
 
 def test_config_refuses_settings_of_another_objective():
-    with pytest.raises(ValueError, match="gamma applies to the objective"):
-        TrainConfig(objective="beta_tcvae", gamma=10.0)
-    with pytest.raises(ValueError, match="lambda_od applies"):
-        TrainConfig(lambda_od=10.0)
-    with pytest.raises(ValueError, match="normalized_beta applies"):
-        TrainConfig(objective="beta_tcvae", normalized_beta=0.01)
+    def config(objective="beta_vae", **args):
+        return TrainConfig(objective=objective, objective_args=args)
+
+    with pytest.raises(ValueError, match="beta_tcvae has no option 'gamma'"):
+        config("beta_tcvae", gamma=10.0)
+    with pytest.raises(ValueError, match="beta_vae has no option 'lambda_od'"):
+        config(lambda_od=10.0)
+    with pytest.raises(ValueError, match="no option 'normalized_beta'"):
+        config("beta_tcvae", normalized_beta=0.01)
     with pytest.raises(ValueError, match="unknown objective"):
-        TrainConfig(objective="tcvae")
-    with pytest.raises(ValueError, match="capacity_max applies"):
-        TrainConfig(objective="factor_vae", capacity_max=25.0)
-    with pytest.raises(ValueError, match="beta applies to the objective"):
-        TrainConfig(objective="dip_vae_ii", beta=8.0)
+        config("tcvae")
+    with pytest.raises(ValueError, match="no option 'capacity_max'"):
+        config("factor_vae", capacity_max=25.0)
+    with pytest.raises(ValueError, match="dip_vae_ii has no option 'beta'"):
+        config("dip_vae_ii", beta=8.0)
     with pytest.raises(ValueError, match="gamma"):
-        TrainConfig(objective="factor_vae", gamma=-2.0)
+        config("factor_vae", gamma=-2.0)
+    with pytest.raises(ValueError, match="gamma must be float; got 'x'"):
+        config("factor_vae", gamma="x")
+    with pytest.raises(ValueError, match="discriminator_layers must be int"):
+        config("factor_vae", discriminator_layers=2.5)
+    with pytest.raises(ValueError, match="give beta or normalized_beta"):
+        config(beta=2.0, normalized_beta=0.01)
 
 
 def test_training_run_records_the_objective(blob_images, tmp_path):
     config = TrainConfig(
         output_dir=str(tmp_path / "run"),
         objective="dip_vae_ii",
-        lambda_od=2.0,
+        objective_args={"lambda_od": 2.0},
         latent_dim=2,
         batch_size=8,
         epochs=1,
@@ -121,7 +134,8 @@ def test_training_run_records_the_objective(blob_images, tmp_path):
     model, history = train(config, data=blob_images(16, size=16), verbose=0)
     assert "dip_diagonal" in history.history
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["objective"] == "dip_vae_ii" and saved["lambda_od"] == 2.0
+    assert saved["objective"] == "dip_vae_ii"
+    assert saved["objective_args"] == {"lambda_od": 2.0}
 
 
 def test_cli_trains_a_factor_vae(tmp_path, capsys):

@@ -374,7 +374,7 @@ def test_grid_of_another_objective_varies_its_hyperparameter():
         "factor_vae_gamma10_m3_s0",
         "factor_vae_gamma40_m3_s0",
     ]
-    assert grid[0].setting == {"beta": None, "gamma": 10.0}
+    assert grid[0].setting == {"gamma": 10.0}
     assert grid[0].raw_beta(4096) is None
     with pytest.raises(ValueError, match="betas are the beta_vae grid"):
         sweep.make_grid([3], betas=[4], objective="dip_vae_i", values=[1])

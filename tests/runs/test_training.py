@@ -62,8 +62,11 @@ CHILD = textwrap.dedent(
 # FactorVAE, whose discriminator and its Adam must survive the kill too;
 # the beta-VAE with Adagrad (Higgins et al.'s optimizer), whose
 # accumulators must.
-ANNEALED = {"capacity_max": 5.0, "capacity_steps": 12, "capacity_gamma": 10.0}
-FACTOR_VAE = {"objective": "factor_vae", "gamma": 5.0}
+ANNEALED = {
+    "objective": "annealed_vae",
+    "objective_args": {"capacity_max": 5.0, "num_steps": 12, "gamma": 10.0},
+}
+FACTOR_VAE = {"objective": "factor_vae", "objective_args": {"gamma": 5.0}}
 ADAGRAD = {"optimizer": "adagrad"}
 
 

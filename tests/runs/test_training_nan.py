@@ -98,9 +98,9 @@ def test_nan_weights_stop_training_naming_step_and_backup(
         {"objective": "factor_vae"},
         {"objective": "dip_vae_i"},
         {"objective": "dip_vae_ii"},
-        {"capacity_max": 5.0},
+        {"objective": "annealed_vae", "objective_args": {"capacity_max": 5.0}},
     ],
-    ids=lambda o: o.get("objective", "annealed_vae" if o else "beta_vae"),
+    ids=lambda o: o.get("objective", "beta_vae"),
 )
 def test_a_runaway_learning_rate_is_caught(blob_images, tmp_path, objective):
     cfg = config(tmp_path, learning_rate=1e30, **objective)

@@ -50,8 +50,9 @@ def test_search_space_and_objective():
     hp.values.update({"normalized_beta": 0.01, "latent_dim": 4})
     config = hm.config_for(hp)
     # capacity_max set: AnnealedVAE trains, and the beta is not passed on.
-    assert (config.latent_dim, config.normalized_beta) == (4, None)
-    assert config.capacity_max == 5.0
+    assert (config.latent_dim, config.objective) == (4, "annealed_vae")
+    assert config.objective_args["capacity_max"] == 5.0
+    assert "normalized_beta" not in config.objective_args
     assert sorted(hp.values) == [
         "capacity_max",
         "latent_dim",
@@ -66,7 +67,7 @@ def test_search_space_and_objective():
     assert mixed.score == "beta_vae_eval_accuracy"
     ranged = tuning.BetaVAEHyperModel(Squares(), beta_range=(0.5, 16))
     hp = keras_tuner.HyperParameters()
-    assert 0.5 <= ranged.config_for(hp).beta <= 16
+    assert 0.5 <= ranged.config_for(hp).objective_args["beta"] <= 16
     assert hp.space[0].sampling == "log"
 
 
@@ -272,7 +273,7 @@ def test_another_objective_is_tuned_over_its_hyperparameter(tmp_path):
     assert type(model.objective).__name__ == "FactorVAE"
     assert model.objective.gamma == 10.0
     hp.values["gamma"] = 40.0
-    assert hm.config_for(hp).gamma == 40.0
+    assert hm.config_for(hp).objective_args == {"gamma": 40.0}
     with pytest.raises(ValueError, match="tune dip_vae_i with values="):
         tuning.BetaVAEHyperModel(Squares(), objective="dip_vae_i", betas=[1])
     with pytest.raises(ValueError, match="unknown objective"):
