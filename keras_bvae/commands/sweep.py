@@ -19,8 +19,8 @@ from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
     add_objective_arg_argument,
-    add_tensorboard_argument,
     add_optimizer_argument,
+    add_tensorboard_argument,
     capacity_steps,
 )
 from keras_bvae.objectives import OBJECTIVES

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from keras_bvae.files import write_json, write_text
-from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
 from keras_bvae.runs.grid import RunSpec
+from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
 from keras_bvae.runs.results import write_results
 
 __all__ = [

@@ -194,6 +194,8 @@ def run_sweep(
             verbose,
             fit_verbose,
             udr,
+            objective_args,
+            tensorboard_dir,
         )
 
 
@@ -211,6 +213,8 @@ def _run_sweep(
     verbose,
     fit_verbose,
     udr,
+    objective_args,
+    tensorboard_dir,
 ):
     from keras_bvae.callbacks import DisentanglementCallback
     from keras_bvae.callbacks.backup import NonFiniteLossError

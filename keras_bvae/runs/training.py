@@ -242,7 +242,9 @@ def train(
             and so is the backup.
     """
     with lock_folder(config.output_dir):
-        return _train(config, callbacks, verbose, data, fresh, strategy)
+        return _train(
+            config, callbacks, verbose, data, fresh, strategy, tensorboard_dir
+        )
 
 
 def _adopt_files_of_older_backups(output_dir: str, staging: str) -> None:
@@ -268,7 +270,7 @@ def _move_into_place(staging: str, output_dir: str) -> None:
             raise naming_path(error, target) from error
 
 
-def _train(config, callbacks, verbose, data, fresh, strategy):
+def _train(config, callbacks, verbose, data, fresh, strategy, tensorboard_dir):
     if data is None:
         data = load_data(config)
     image_shape = observation_shape_of(data)
