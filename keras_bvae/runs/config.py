@@ -25,6 +25,7 @@ from keras_bvae.objectives import (
     get_objective,
 )
 from keras_bvae.optimizers import FusedAdam
+from keras_bvae.precision import POLICIES, precision_scope
 from keras_bvae.validation import check_int, check_number
 
 __all__ = [
@@ -84,6 +85,10 @@ class TrainConfig:
         learning_rate: float. Adam's learning rate.
         seed: int. Seeds data order, initial weights and noise.
         backup_every: int. Steps between backups for resuming.
+        precision: str. "float32", "bfloat16" or "float16": the networks'
+            arithmetic, as Keras's float32, mixed_bfloat16 or mixed_float16
+            policy (``keras_bvae.precision``; checked against the hardware
+            when the model is built).
     """
 
     output_dir: str = "runs/quickstart"
@@ -108,6 +113,7 @@ class TrainConfig:
     learning_rate: float = 5e-4
     seed: int = 0
     backup_every: int = 100
+    precision: str = "float32"
 
     def __post_init__(self):
         for name in (
@@ -183,6 +189,11 @@ class TrainConfig:
                 check_number(name, value, minimum=0.0)
         check_number("capacity_gamma", self.capacity_gamma, minimum=0.0)
         check_number("learning_rate", self.learning_rate, positive=True)
+        if self.precision not in POLICIES:
+            raise ValueError(
+                f"precision must be one of {list(POLICIES)}; got "
+                f"{self.precision!r}"
+            )
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
@@ -255,19 +266,22 @@ def build_model(
 
     Compiled with ``FusedAdam`` (Keras's Adam with TF's fused kernel), or
     with ``keras.optimizers.Adam`` when ``distributed`` (FusedAdam runs
-    under the default strategy only).
+    under the default strategy only); built under the Keras policy of
+    ``config.precision``, which is refused where the hardware cannot run
+    it (``keras_bvae.precision.check_precision_support``).
     """
     keras.utils.set_random_seed(config.seed)
-    model = BetaVAE(
-        latent_dim=config.latent_dim,
-        architecture=config.architecture,
-        objective=build_objective(config),
-        likelihood=config.likelihood,
-        image_shape=tuple(image_shape),
-        seed=config.seed,
-    )
-    adam = keras.optimizers.Adam if distributed else FusedAdam
-    model.compile(optimizer=adam(config.learning_rate))
+    with precision_scope(config.precision):
+        model = BetaVAE(
+            latent_dim=config.latent_dim,
+            architecture=config.architecture,
+            objective=build_objective(config),
+            likelihood=config.likelihood,
+            image_shape=tuple(image_shape),
+            seed=config.seed,
+        )
+        adam = keras.optimizers.Adam if distributed else FusedAdam
+        model.compile(optimizer=adam(config.learning_rate))
     return model
 
 

@@ -57,6 +57,7 @@ from keras_bvae.plotting import (
     plot_traversals,
     save_figure,
 )
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import (
     RESUMABLE_CHANGES,
     TrainConfig,
@@ -118,6 +119,9 @@ def check_resumable(config: TrainConfig, path: str) -> None:
     with open(path) as handle:
         saved = json.load(handle)
     current = dataclasses.asdict(config)
+    # A setting added since the backup was made had its default then.
+    for field in dataclasses.fields(config):
+        saved.setdefault(field.name, field.default)
     changed = [
         f"{key}: {saved.get(key)!r} -> {current[key]!r}"
         for key in current
@@ -171,6 +175,7 @@ def train(
             last good step is kept and no model.keras is written.
         ValueError: bad settings, or a backup made with other settings.
     """
+    check_precision_support(config.precision)  # before any file is made
     os.makedirs(config.output_dir, exist_ok=True)
     if data is None:
         data = load_data(config)
