@@ -281,3 +281,59 @@ def test_compile_adam_by_name_is_the_fused_adam():
         m.fit(images, batch_size=16, epochs=1, verbose=0)
     for a, b in zip(named.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+@pytest.fixture
+def no_gpu(monkeypatch):
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind: [])
+
+
+@pytest.mark.parametrize("command", ["train", "sweep", "compare"])
+def test_cli_refuses_float16_without_a_gpu(command, no_gpu, tmp_path, capsys):
+    from keras_bvae import cli
+
+    out = tmp_path / "out"
+    args = [command, "--out", str(out), "--precision", "float16"]
+    if command == "sweep":
+        args += ["--betas", "1"]
+    assert cli.main(args) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0
+    assert "float16' needs a GPU" in error and "bfloat16" in error
+    assert not out.exists()
+
+
+def test_train_config_checks_the_precision_name():
+    from keras_bvae.runs.config import TrainConfig
+
+    assert TrainConfig().precision == "float32"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TrainConfig(precision="half")
+
+
+def test_cli_trains_in_bfloat16(tmp_path, blob_images):
+    needs("mixed_bfloat16")
+    import json
+
+    from keras_bvae import cli, load
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    from PIL import Image
+
+    for i, image in enumerate(blob_images(8, size=16)):
+        Image.fromarray((image[..., 0] * 255).astype(np.uint8)).save(
+            folder / f"{i}.png"
+        )
+    out = tmp_path / "run"
+    args = ["train", "--data", f"folder:{folder}", "--image-size", "16"]
+    args += ["--channels", "1", "--out", str(out), "--latent-dim", "2"]
+    args += ["--batch-size", "4", "--epochs", "1", "--steps-per-epoch", "3"]
+    assert cli.main([*args, "--verbose", "0", "--precision", "bfloat16"]) == 0
+    assert json.loads((out / "config.json").read_text())["precision"] == (
+        "bfloat16"
+    )
+    assert keras.mixed_precision.global_policy().name == "float32"
+    model = load(str(out / "model.keras"))  # float32 where it is loaded
+    codes = model.encode(blob_images(4, size=16))
+    assert codes.dtype == np.float32 and np.isfinite(codes).all()

@@ -17,8 +17,10 @@ import argparse
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_precision_argument,
     capacity_steps,
 )
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -68,6 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     add("--batch-size", type=int, default=64)
     add_capacity_arguments(parser)
+    add_precision_argument(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
     add("--protocol", default="quick", choices=["quick", "full"])
     add("--architecture", default="burgess", choices=["burgess", "higgins"])
@@ -113,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
         backup_every=args.backup_every,
         capacity_steps=capacity_steps(args, args.steps),
         capacity_gamma=args.capacity_gamma,
+        precision=args.precision,
     )
+    check_precision_support(base.precision)
     run_comparison(
         args.output_dir,
         values=values,

@@ -18,9 +18,11 @@ import json
 from keras_bvae.commands.train import (
     add_capacity_arguments,
     add_data_arguments,
+    add_precision_argument,
     capacity_steps,
 )
 from keras_bvae.objectives import OBJECTIVES
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -67,6 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "than beta_vae)",
     )
     add_capacity_arguments(parser)
+    add_precision_argument(parser)
     add("--seeds", type=int, nargs="+", default=[0])
     add(
         "--steps",
@@ -182,7 +185,9 @@ def run(args: argparse.Namespace) -> int:
             backup_every=args.backup_every,
             capacity_steps=capacity_steps(args, args.steps),
             capacity_gamma=args.capacity_gamma,
+            precision=args.precision,
         )
+        check_precision_support(base.precision)
         sweep.run_sweep(
             grid,
             args.output_dir,

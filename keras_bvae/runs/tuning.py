@@ -232,6 +232,8 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             every trial, so trials differ only by hyperparameters) and of
             the metrics. Defaults to 0.
         every_n_epochs: int. Score every N epochs. Defaults to 1.
+        precision: str. "float32", "bfloat16" or "float16", as
+            ``TrainConfig.precision``. Defaults to "float32".
     """
 
     def __init__(
@@ -262,6 +264,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         seed: int = 0,
         every_n_epochs: int = 1,
         name: str | None = None,
+        precision: str = "float32",
     ):
         super().__init__(name=name, tunable=True)
         given = [v is not None for v in (betas, normalized_betas, beta_range)]
@@ -377,6 +380,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             learning_rate=learning_rate,
             steps_per_epoch=steps_per_epoch,
             seed=seed,
+            precision=precision,
         )
 
     @property
@@ -433,6 +437,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             learning_rate=base.learning_rate,
             steps_per_epoch=base.steps_per_epoch,
             seed=base.seed,
+            precision=base.precision,
         )
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
