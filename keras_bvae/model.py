@@ -43,6 +43,7 @@ from keras_bvae.objectives import (
 from keras_bvae.objectives import (
     normalized_beta as _normalized_beta,
 )
+from keras_bvae.optimizers import CountingLossScaleOptimizer, FusedAdam
 from keras_bvae.validation import check_int, check_number
 
 __all__ = ["BetaVAE"]
@@ -392,11 +393,6 @@ class BetaVAE(LatentInference, keras.Model):
         batches trained; a ``LossScaleOptimizer`` given is kept, and
         ``auto_scale_loss=False`` wraps nothing (as in Keras).
         """
-        from keras_bvae.optimizers import (
-            CountingLossScaleOptimizer,
-            FusedAdam,
-        )
-
         if (
             isinstance(optimizer, str)
             and optimizer.lower() == "adam"
