@@ -33,9 +33,17 @@ the end of the last, for both.
 
 ``--keras-variant KEY=VALUE,...`` adds keras_bvae processes that differ
 from the default in one or more settings (XLA, steps_per_execution,
-threads, oneDNN, data, a TFP-free loss, Keras's own Adam), timed in the
-same rounds; ``--profile STEPS`` prints TF profiler op time by op type
-instead of timing. Usage (the benchmark prints ratios; it never asserts):
+threads, oneDNN, data, a TFP-free loss, Keras's own Adam, the
+``compile(optimizer="adam")`` line, mixed precision), timed in the same
+rounds; the bfloat16 against float32 training speed on a CPU with AMX is
+
+    .venv/bin/python benchmarks/bench_training.py --arch burgess --torch \\
+        --keras-variant precision=bfloat16
+
+(``--torch`` with no value: keras_bvae alone); ``--profile STEPS``
+prints TF profiler op time by op type instead of timing (with
+``--keras-variant precision=bfloat16`` also for that variant). Usage
+(the benchmark prints ratios; it never asserts):
 
     .venv/bin/python benchmarks/bench_training.py
     .venv/bin/python benchmarks/bench_training.py --arch burgess --rounds 5
@@ -71,6 +79,7 @@ from _common import (  # noqa: E402
 )
 
 ARCHS = ("burgess", "higgins")
+PRECISIONS = ("float32", "bfloat16", "float16")  # keras_bvae.precision
 LOGVAR_LIMIT = 15.0  # keras_bvae.distributions.LOGVAR_LIMIT
 MATMUL_N = 1024
 
@@ -101,6 +110,7 @@ KERAS_OPTIONS = {
     "data": ("data", str),
     "loss": ("loss", str),
     "opt": ("opt", str),
+    "precision": ("precision", str),
 }
 
 
@@ -120,8 +130,10 @@ def _parse_keras_variant(spec: str) -> dict:
         raise ValueError(f"data must be pipeline or memory; got {spec!r}")
     if out.get("loss", "tfp") not in ("tfp", "fused"):
         raise ValueError(f"loss must be tfp or fused; got {spec!r}")
-    if out.get("opt", "default") not in ("default", "keras"):
-        raise ValueError(f"opt must be default or keras; got {spec!r}")
+    if out.get("opt", "default") not in ("default", "keras", "adam"):
+        raise ValueError(f"opt must be default, keras or adam; got {spec!r}")
+    if out.get("precision", "float32") not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}; got {spec!r}")
     return out
 
 
@@ -232,18 +244,27 @@ def _keras_worker(conn, cfg: dict) -> None:
     model_class = (
         _fused_loss_model(BetaVAE) if cfg["loss"] == "fused" else BetaVAE
     )
-    model = model_class(
-        latent_dim=cfg["latent_dim"],
-        architecture=cfg["arch"],
-        beta=cfg["beta"],
-        seed=0,
-    )
-    # What keras_bvae.runs.train compiles with; opt=keras: Keras's own Adam.
     from keras_bvae.optimizers import FusedAdam
+    from keras_bvae.precision import precision_scope
 
-    adam = keras.optimizers.Adam if cfg["opt"] == "keras" else FusedAdam
+    # precision=bfloat16 / float16: built under Keras's mixed policy, as
+    # TrainConfig.precision (and --precision) builds it.
+    with precision_scope(cfg.get("precision", "float32")):
+        model = model_class(
+            latent_dim=cfg["latent_dim"],
+            architecture=cfg["arch"],
+            beta=cfg["beta"],
+            seed=0,
+        )
+    # What keras_bvae.runs.train compiles with; opt=keras: Keras's own Adam;
+    # opt=adam: compile(optimizer="adam"), the plain Keras user's line.
+    if cfg["opt"] == "adam":
+        optimizer = "adam"
+    else:
+        adam = keras.optimizers.Adam if cfg["opt"] == "keras" else FusedAdam
+        optimizer = adam(cfg["lr"])
     model.compile(
-        optimizer=adam(cfg["lr"]),
+        optimizer=optimizer,
         jit_compile=cfg["jit_compile"],
         steps_per_execution=cfg["steps_per_execution"],
     )
@@ -796,7 +817,9 @@ def main(argv=None) -> None:
         help="extra keras_bvae process differing from the main one, e.g. "
         "jit=1 | spe=8 | threads=1 | inter=1 | onednn=0 | data=memory | "
         "loss=fused (TFP-free loss, for measuring only) | opt=keras "
-        "(Keras's own Adam instead of the fused kernel); repeatable",
+        "(Keras's own Adam instead of the fused kernel) | opt=adam "
+        "(compile(optimizer='adam'), Adam's default rate 1e-3) | "
+        "precision=bfloat16 or float16 (Keras's mixed policy); repeatable",
     )
     parser.add_argument(
         "--torch",

@@ -47,7 +47,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_bvae import distributions as dists
 from keras_bvae.inputs import check_images_tf, check_latents_tf
 
 __all__ = [
@@ -127,21 +126,18 @@ def _export_config(model) -> dict[str, Any]:
 def _archive(model) -> keras.export.ExportArchive:
     """The ExportArchive holding the model's variables and endpoints."""
     h, w, c = model.image_shape
-    dtype = model.compute_dtype
     unit_range = model.likelihood == "bernoulli"
 
     def posterior(images):
         images = check_images_tf(
             images, model.image_shape, unit_range=unit_range
         )
-        params = model.encoder(tf.cast(images, dtype), training=False)
-        mean, logvar = dists.split_posterior_params(params)
-        return tf.cast(mean, tf.float32), tf.cast(logvar, tf.float32)
+        # float32 out, whatever the model's compute dtype
+        return model._posterior_tensors(images)
 
     def logits_of(latents):
         latents = check_latents_tf(latents, model.latent_dim)
-        logits = model.decoder(tf.cast(latents, dtype), training=False)
-        return tf.cast(logits, tf.float32)
+        return model._logits_tensor(latents)
 
     def encode(images):
         mean, logvar = posterior(images)

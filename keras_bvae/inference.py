@@ -9,7 +9,6 @@ with ``tf.function``. It relies on the model's ``encoder``, ``decoder``,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import keras
@@ -18,46 +17,11 @@ import tensorflow as tf
 
 from keras_bvae import distributions as dists
 from keras_bvae.inputs import check_images
+from keras_bvae.precision import check_bfloat16_support
 
 __all__ = ["LatentInference", "PRECISIONS", "check_bfloat16_support"]
 
 PRECISIONS = ("float32", "bfloat16")
-
-# /proc/cpuinfo flags of x86 CPUs whose oneDNN kernels compute in bfloat16.
-_BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
-
-
-def check_bfloat16_support(cpuinfo: str = "/proc/cpuinfo") -> None:
-    """Raises ValueError unless TensorFlow can run bfloat16 convolutions.
-
-    A visible GPU, or a CPU with AMX or AVX512_BF16 (``/proc/cpuinfo``
-    flags) that ``ONEDNN_MAX_CPU_ISA`` does not cap below them, qualifies;
-    elsewhere oneDNN has no bfloat16 convolution and TensorFlow fails.
-    """
-    if tf.config.list_physical_devices("GPU"):
-        return
-    try:
-        with open(cpuinfo) as f:
-            flags = set(
-                next((ln for ln in f if ln.startswith("flags")), "").split()
-            )
-    except OSError:
-        flags = set()
-    found = [flag for flag in _BFLOAT16_CPU_FLAGS if flag in flags]
-    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
-    if (
-        cap
-        and cap not in ("ALL", "DEFAULT")
-        and not any(word in cap for word in ("AMX", "BF16"))
-    ):
-        found = []
-    if not found:
-        raise ValueError(
-            "precision='bfloat16' needs a GPU or a CPU with AMX or "
-            f"AVX512_BF16 ({' / '.join(_BFLOAT16_CPU_FLAGS)} in "
-            f"{cpuinfo}{'; ONEDNN_MAX_CPU_ISA=' + cap if cap else ''}); "
-            "this machine has neither: use precision='float32'"
-        )
 
 
 class LatentInference:
@@ -74,6 +38,27 @@ class LatentInference:
     _encode_fn = None
     _bfloat16_encode_fn = None
     _decode_fn = None
+
+    def _posterior_tensors(self, images, training: bool = False):
+        """float32 posterior mean and log-variance (B, M) of image tensors.
+
+        The encoder computes in the model's compute dtype (bfloat16 or
+        float16 under a mixed policy); its output is cast to float32
+        before the log-variance is clamped, so everything downstream (KL,
+        batch estimators, codes) is float32.
+        """
+        params = self.encoder(
+            tf.cast(images, self.compute_dtype), training=training
+        )
+        return dists.split_posterior_params(tf.cast(params, tf.float32))
+
+    def _logits_tensor(self, latents, training: bool = False):
+        """float32 decoder logits of latent tensors (B, M), the decoder
+        computing in the model's compute dtype."""
+        logits = self.decoder(
+            tf.cast(latents, self.compute_dtype), training=training
+        )
+        return tf.cast(logits, tf.float32)
 
     def _check(self, images) -> np.ndarray:
         return check_images(
@@ -93,8 +78,7 @@ class LatentInference:
 
             @tf.function(reduce_retracing=True)
             def encode_fn(x):
-                params = self.encoder(x, training=False)
-                return dists.split_posterior_params(params)
+                return self._posterior_tensors(x)
 
             self._encode_fn = encode_fn
         return self._encode_fn(tf.convert_to_tensor(images))
@@ -180,7 +164,7 @@ class LatentInference:
 
             @tf.function(reduce_retracing=True)
             def decode_fn(latents):
-                return tf.sigmoid(self.decoder(latents, training=False))
+                return tf.sigmoid(self._logits_tensor(latents))
 
             self._decode_fn = decode_fn
         out = [

@@ -44,6 +44,7 @@ from keras_bvae.objectives import (
 from keras_bvae.objectives import (
     normalized_beta as _normalized_beta,
 )
+from keras_bvae.optimizers import CountingLossScaleOptimizer, FusedAdam
 from keras_bvae.validation import check_int, check_number
 
 __all__ = ["BetaVAE", "MAX_LATENT_DIM", "check_latent_dim"]
@@ -292,8 +293,9 @@ class BetaVAE(LatentInference, keras.Model):
     # -- the objective -----------------------------------------------------
 
     def _prepare(self, data) -> tf.Tensor:
-        images = images_from(data)
-        return tf.cast(images, self.compute_dtype)
+        """The images of a batch as float32 (the likelihood's dtype; the
+        encoder casts them to the compute dtype itself)."""
+        return tf.cast(images_from(data), tf.float32)
 
     def _noise(self, mean: tf.Tensor) -> tf.Tensor:
         replica = tf.distribute.get_replica_context()
@@ -313,12 +315,13 @@ class BetaVAE(LatentInference, keras.Model):
     def objective_inputs(self, images, training: bool = False):
         """Encodes, samples and decodes a batch: the ``ObjectiveInputs``."""
         images = self._prepare(images)
-        params = self.encoder(images, training=training)
-        mean, logvar = dists.split_posterior_params(params)
+        # The networks compute in the policy's dtype; everything from
+        # their outputs on (distributions, sample, loss) in float32.
+        mean, logvar = self._posterior_tensors(images, training=training)
         q_z = dists.posterior(mean, logvar)
         p_z = dists.prior(self.latent_dim, mean.dtype)
         z = mean + tf.exp(0.5 * logvar) * self._noise(mean)
-        logits = self.decoder(z, training=training)
+        logits = self._logits_tensor(z, training=training)
         p_x = dists.likelihood(self.likelihood, logits, self.gaussian_scale)
         kl_per_dim = tf.reduce_mean(
             dists.tfd.kl_divergence(q_z.distribution, p_z.distribution),
@@ -384,8 +387,12 @@ class BetaVAE(LatentInference, keras.Model):
             # 1/R so the update is that of the global batch mean.
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             loss = terms["loss"] / tf.cast(replicas, terms["loss"].dtype)
+            # Multiplied by the loss scale under mixed_float16 (the
+            # LossScaleOptimizer divides the gradients by it again), so
+            # that small gradients do not underflow in float16.
+            scaled = self.optimizer.scale_loss(loss)
         variables = self.vae_variables
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.optimizer.apply(tape.gradient(scaled, variables), variables)
         terms.update(self.objective.update(inputs))
         return self._update_trackers(terms)
 
@@ -394,11 +401,47 @@ class BetaVAE(LatentInference, keras.Model):
 
     def call(self, inputs, training=False):
         """Reconstruction probabilities from the posterior mean."""
-        images = self._prepare(inputs)
-        mean, _ = dists.split_posterior_params(
-            self.encoder(images, training=training)
+        mean, _ = self._posterior_tensors(
+            self._prepare(inputs), training=training
         )
-        return tf.sigmoid(self.decoder(mean, training=training))
+        return tf.sigmoid(self._logits_tensor(mean, training=training))
+
+    def compile(self, optimizer="rmsprop", **kwargs):
+        """Keras ``compile``, with two changes to the optimiser.
+
+        ``optimizer="adam"`` (the name) gets ``FusedAdam``: Keras's Adam
+        with its defaults, the same maths, each update one fused kernel
+        (keras_bvae/optimizers.py); under a ``tf.distribute`` strategy it
+        stays Keras's Adam. An optimiser instance is used as given. Under
+        the ``mixed_float16`` policy the optimiser is wrapped in a
+        ``CountingLossScaleOptimizer`` (where Keras would wrap it in its
+        ``LossScaleOptimizer``), whose ``iterations`` counts the steps that
+        an overflow skipped too, so the step count stays the number of
+        batches trained; a ``LossScaleOptimizer`` given is kept, and
+        ``auto_scale_loss=False`` wraps nothing (as in Keras).
+        """
+        if (
+            isinstance(optimizer, str)
+            and optimizer.lower() == "adam"
+            and not tf.distribute.has_strategy()
+        ):
+            optimizer = FusedAdam()
+        if (
+            self.dtype_policy.name == "mixed_float16"
+            and kwargs.get("auto_scale_loss", True)
+            and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        ):
+            optimizer = CountingLossScaleOptimizer(
+                keras.optimizers.get(optimizer)
+            )
+        super().compile(optimizer, **kwargs)
+
+    def compile_from_config(self, config):
+        """Compiles a loaded model as saved (Keras skips models whose
+        ``compile`` is overridden unless they override this too)."""
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
 
     # -- input checks at every Keras entry point ---------------------------
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-__all__ = ["FusedAdam"]
+__all__ = ["CountingLossScaleOptimizer", "FusedAdam"]
 
 
 @keras.saving.register_keras_serializable(package="keras_bvae")
@@ -96,6 +96,45 @@ class FusedAdam(keras.optimizers.Adam):
             epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(tf.convert_to_tensor(gradient), dtype),
         )
+
+
+@keras.saving.register_keras_serializable(package="keras_bvae")
+class CountingLossScaleOptimizer(keras.optimizers.LossScaleOptimizer):
+    """Keras's ``LossScaleOptimizer`` whose ``iterations`` counts every step.
+
+    Keras 3's ``LossScaleOptimizer`` skips the update of a step whose scaled
+    gradients overflow (and halves the scale), and its ``iterations`` (the
+    inner optimiser's) counts only the updates made. keras_bvae reads
+    ``model.optimizer.iterations`` as the number of batches trained: the
+    position in the step-indexed batch stream, the step of a backup and of
+    the capacity schedule. This class counts every ``apply``, skipped or
+    not, as Keras 2's optimizer did; the inner optimiser (its Adam bias
+    correction, learning-rate schedule) still counts its own updates.
+    ``BetaVAE.compile`` wraps the optimiser in it under ``mixed_float16``.
+
+    Args: those of ``keras.optimizers.LossScaleOptimizer``
+    (``inner_optimizer``, ``initial_scale=2**15``,
+    ``dynamic_growth_steps=2000``).
+
+    Example:
+    ```python
+    optimizer = CountingLossScaleOptimizer(FusedAdam(1e-3))
+    optimizer.scale_loss(loss)      # loss * the current scale
+    ```
+    """
+
+    @property
+    def iterations(self):
+        return self._iterations
+
+    @property
+    def updates_made(self):
+        """The inner optimiser's step count: the updates not skipped."""
+        return self.inner_optimizer.iterations
+
+    def apply(self, grads, trainable_variables=None):
+        super().apply(grads, trainable_variables)
+        self._iterations.assign_add(1)
 
 
 def _tf_variable(variable):

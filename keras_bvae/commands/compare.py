@@ -19,6 +19,7 @@ from keras_bvae.commands.train import (
     add_data_arguments,
     add_objective_arg_argument,
     add_optimizer_argument,
+    add_precision_argument,
     add_tensorboard_argument,
     capacity_steps,
 )
@@ -74,6 +75,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_capacity_arguments(parser)
     add_objective_arg_argument(parser)
     add_tensorboard_argument(parser)
+    add_precision_argument(parser)
     add("--metrics", nargs="+", default=list(FIVE_METRICS))
     add("--protocol", default="quick", choices=["quick", "full"])
     add("--architecture", default="burgess", choices=["burgess", "higgins"])
@@ -119,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         optimizer=args.optimizer,
         backup_every=args.backup_every,
+        precision=args.precision,
     )
     objective_args = {name: {} for name in values}
     objective_args.setdefault("annealed_vae", {}).update(

@@ -20,10 +20,12 @@ from keras_bvae.commands.train import (
     add_data_arguments,
     add_objective_arg_argument,
     add_optimizer_argument,
+    add_precision_argument,
     add_tensorboard_argument,
     capacity_steps,
 )
 from keras_bvae.objectives import OBJECTIVES
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -73,6 +75,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_capacity_arguments(parser)
     add_objective_arg_argument(parser)
     add_tensorboard_argument(parser)
+    add_precision_argument(parser)
     add("--seeds", type=int, nargs="+", default=[0])
     add(
         "--steps",
@@ -188,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
             learning_rate=args.learning_rate,
             optimizer=args.optimizer,
             backup_every=args.backup_every,
+            precision=args.precision,
         )
         objective_args = {
             "annealed_vae": {
@@ -198,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         objective_args.setdefault(args.objective, {}).update(
             args.objective_args
         )
+        check_precision_support(base.precision)
         sweep.run_sweep(
             grid,
             args.output_dir,

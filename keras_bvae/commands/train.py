@@ -91,6 +91,19 @@ def add_data_arguments(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """--precision (train, sweep, compare): the Keras policy trained in."""
+    parser.add_argument(
+        "--precision",
+        default="float32",
+        choices=["float32", "bfloat16", "float16"],
+        help="the networks' arithmetic: float32, or Keras's mixed_bfloat16 "
+        "(a GPU, or a CPU with AMX or AVX512_BF16) or mixed_float16 (a "
+        "GPU) policy; refused where the hardware has no such kernels "
+        "(default: %(default)s)",
+    )
+
+
 _DEFAULTS = TrainConfig()
 
 # Documented shortcuts of --objective-arg: (flags, option, help).
@@ -237,6 +250,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(default: %(default)s)",
     )
     add_tensorboard_argument(parser)
+    add_precision_argument(parser)
     add(
         "--fresh",
         action="store_true",

@@ -42,12 +42,19 @@ def build_discriminator(
     latent_dim: int, layers: int = 6, units: int = 1000
 ) -> keras.Sequential:
     """The FactorVAE discriminator: ``layers`` Dense(units) + LeakyReLU(0.2)
-    on z (B, M), then two logits (Kim & Mnih 2018, Appendix)."""
-    stack = [keras.Input((latent_dim,))]
+    on z (B, M), then two logits (Kim & Mnih 2018, Appendix).
+
+    Always float32, also under a mixed precision policy: its loss is
+    trained by its own optimiser, without loss scaling."""
+    stack = [keras.Input((latent_dim,), dtype="float32")]
     for i in range(layers):
-        stack.append(keras.layers.Dense(units, name=f"dense_{i}"))
-        stack.append(keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{i}"))
-    stack.append(keras.layers.Dense(2, name="logits"))
+        stack.append(
+            keras.layers.Dense(units, name=f"dense_{i}", dtype="float32")
+        )
+        stack.append(
+            keras.layers.LeakyReLU(0.2, name=f"leaky_relu_{i}", dtype="float32")
+        )
+    stack.append(keras.layers.Dense(2, name="logits", dtype="float32"))
     return keras.Sequential(stack, name="discriminator")
 
 

@@ -25,6 +25,7 @@ from keras_bvae.objectives.options import (
     objective_options,
 )
 from keras_bvae.optimizers import FusedAdam
+from keras_bvae.precision import POLICIES, precision_scope
 from keras_bvae.validation import check_int, check_number
 
 __all__ = [
@@ -88,6 +89,10 @@ class TrainConfig:
         learning_rate: float. The optimizer's learning rate.
         seed: int. Seeds data order, initial weights and noise.
         backup_every: int. Steps between backups for resuming.
+        precision: str. "float32", "bfloat16" or "float16": the networks'
+            arithmetic, as Keras's float32, mixed_bfloat16 or mixed_float16
+            policy (``keras_bvae.precision``; checked against the hardware
+            when the model is built).
     """
 
     output_dir: str = "runs/quickstart"
@@ -107,6 +112,7 @@ class TrainConfig:
     optimizer: str = "adam"
     seed: int = 0
     backup_every: int = 100
+    precision: str = "float32"
 
     def __post_init__(self):
         for name in (
@@ -149,6 +155,11 @@ class TrainConfig:
         build_objective(self)  # the objective's own checks of the values
         check_number("learning_rate", self.learning_rate, positive=True)
         build_optimizer(self.optimizer, self.learning_rate)
+        if self.precision not in POLICIES:
+            raise ValueError(
+                f"precision must be one of {list(POLICIES)}; got "
+                f"{self.precision!r}"
+            )
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
@@ -256,22 +267,25 @@ def build_model(
     Compiled with ``build_optimizer(config.optimizer, ...)``: for "adam"
     ``FusedAdam`` (Keras's Adam with TF's fused kernel), or
     ``keras.optimizers.Adam`` when ``distributed`` (FusedAdam runs under
-    the default strategy only).
+    the default strategy only); built under the Keras policy of
+    ``config.precision``, which is refused where the hardware cannot run
+    it (``keras_bvae.precision.check_precision_support``).
     """
     keras.utils.set_random_seed(config.seed)
-    model = BetaVAE(
-        latent_dim=config.latent_dim,
-        architecture=config.architecture,
-        objective=build_objective(config),
-        likelihood=config.likelihood,
-        image_shape=tuple(image_shape),
-        seed=config.seed,
-    )
-    model.compile(
-        optimizer=build_optimizer(
-            config.optimizer, config.learning_rate, distributed
+    with precision_scope(config.precision):
+        model = BetaVAE(
+            latent_dim=config.latent_dim,
+            architecture=config.architecture,
+            objective=build_objective(config),
+            likelihood=config.likelihood,
+            image_shape=tuple(image_shape),
+            seed=config.seed,
         )
-    )
+        model.compile(
+            optimizer=build_optimizer(
+                config.optimizer, config.learning_rate, distributed
+            )
+        )
     return model
 
 

@@ -71,6 +71,7 @@ from keras_bvae.plotting import (
     plot_traversals,
     save_figure,
 )
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import (
     RESUMABLE_CHANGES,
     TrainConfig,
@@ -144,6 +145,9 @@ def check_resumable(config: TrainConfig, path: str) -> None:
     with open(path) as handle:
         saved = dataclasses.asdict(TrainConfig.from_dict(json.load(handle)))
     current = dataclasses.asdict(config)
+    # A setting added since the backup was made had its default then.
+    for field in dataclasses.fields(config):
+        saved.setdefault(field.name, field.default)
     changed = [
         f"{key}: {saved.get(key)!r} -> {current[key]!r}"
         for key in current
@@ -241,6 +245,7 @@ def train(
             no permission); names it. The folder's earlier files are kept,
             and so is the backup.
     """
+    check_precision_support(config.precision)  # before any file is made
     with lock_folder(config.output_dir):
         return _train(
             config, callbacks, verbose, data, fresh, strategy, tensorboard_dir

@@ -154,6 +154,8 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             every trial, so trials differ only by hyperparameters) and of
             the metrics. Defaults to 0.
         every_n_epochs: int. Score every N epochs. Defaults to 1.
+        precision: str. "float32", "bfloat16" or "float16", as
+            ``TrainConfig.precision``. Defaults to "float32".
     """
 
     def __init__(
@@ -185,6 +187,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
         seed: int = 0,
         every_n_epochs: int = 1,
         name: str | None = None,
+        precision: str = "float32",
     ):
         super().__init__(name=name, tunable=True)
         # What the trials vary and how they are scored: objective_name,
@@ -234,6 +237,7 @@ class BetaVAEHyperModel(keras_tuner.HyperModel):
             optimizer=optimizer,
             steps_per_epoch=steps_per_epoch,
             seed=seed,
+            precision=precision,
         )
 
     @property

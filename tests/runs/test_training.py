@@ -97,7 +97,25 @@ def load_state(out):
         return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
-@pytest.mark.parametrize("objective", [ANNEALED, FACTOR_VAE, ADAGRAD])
+def _bfloat16_missing() -> bool:
+    from keras_bvae.precision import check_bfloat16_support
+
+    try:
+        check_bfloat16_support()
+    except ValueError:
+        return True
+    return False
+
+
+# The same under the mixed_bfloat16 policy (a CPU with AMX or AVX512_BF16).
+BFLOAT16 = pytest.param(
+    {**FACTOR_VAE, "precision": "bfloat16"},
+    marks=pytest.mark.skipif(_bfloat16_missing(), reason="no bfloat16"),
+    id="factor_vae-bfloat16",
+)
+
+
+@pytest.mark.parametrize("objective", [ANNEALED, FACTOR_VAE, ADAGRAD, BFLOAT16])
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, objective):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
