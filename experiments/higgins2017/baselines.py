@@ -54,11 +54,15 @@ def fit_replicas(data, replicas: int, fit_images: int):
         rng = np.random.default_rng(1000 + r)
         factors = data.sample_factors(fit_images, rng)
         x = data.sample_observations_from_factors(factors, rng)
-        x = x.reshape(len(x), -1)
+        x = x.reshape(len(x), -1).astype(np.float64)
         pca = PCA(10, svd_solver="randomized", random_state=r).fit(x)
+        # ICA on the 10 whitened principal components: what FastICA does
+        # inside (it whitens with PCA first), done outside because its own
+        # whitening divides by zero on dSprites' constant border pixels.
+        pcs = pca.transform(x)
         ica = FastICA(
-            10, whiten="unit-variance", max_iter=1000, random_state=r
-        ).fit(x)
+            whiten="unit-variance", max_iter=1000, random_state=r
+        ).fit(pcs)
         fitted.append(
             {
                 "replica": r,
@@ -95,7 +99,14 @@ def main(argv=None) -> int:
     def pca_ica_codes(images):
         flat = images.reshape(len(images), -1)
         return np.concatenate(
-            [f[k].transform(flat) for f in fitted for k in ("pca", "ica")],
+            [
+                code
+                for f in fitted
+                for code in (
+                    f["pca"].transform(flat),
+                    f["ica"].transform(f["pca"].transform(flat)),
+                )
+            ],
             axis=1,
         ).astype(np.float32)
 
