@@ -133,8 +133,8 @@ def main(argv=None) -> int:
             for k, v in vars(args).items()
             if k != "out_dir"
         ),
-        "machine": f"{platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores (shared with other jobs)",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores "
+        "(name the CPU model when quoting)",
         "data": "dsprites-sim (embedded dSprites simulator, 737,280 images)",
         "pca_explained_variance": [f["pca_explained_variance"] for f in fitted],
         "paper": {k: {"mean": m, "spread": s} for k, (m, s) in PAPER.items()},
@@ -216,23 +216,23 @@ def write_markdown(path: str, record: dict) -> None:
         "Table 1.",
         "",
         "| baseline | paper | higgins2017, top half | higgins2017, all "
-        "| full, top half | full, all | n |",
+        "| full, top half | full, all | n (higgins2017 / full) |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, (mean, spread) in PAPER.items():
         cells = [name, f"{mean:.2f} ± {spread}"]
-        n = 0
+        n = []
         for protocol in PROTOCOL_NAMES:
             s = record["summary"].get(protocol, {}).get(name)
+            n.append(str(s["n"] if s else 0))
             if s is None:
                 cells += ["-", "-"]
                 continue
-            n = s["n"]
             cells.append(f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}")
             cells.append(
                 f"{100 * s['all_mean']:.2f} ± {100 * s['all_std']:.2f}"
             )
-        cells.append(str(n))
+        cells.append(" / ".join(n))
         lines.append("| " + " | ".join(cells) + " |")
     pev = record["pca_explained_variance"]
     lines += [
