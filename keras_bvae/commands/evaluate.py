@@ -13,8 +13,7 @@ import sys
 import time
 
 from keras_bvae.commands.train import add_data_arguments
-
-DEFAULT_METRICS = ("beta_vae", "factor_vae", "mig", "dci", "sap")
+from keras_bvae.disentanglement.protocols import DEFAULT_METRICS, PROTOCOLS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,10 +21,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_data_arguments(parser, "dsprites-sim")
     parser.add_argument(
         "--metrics",
-        default=",".join(DEFAULT_METRICS),
-        help="comma-separated metric names (default: %(default)s)",
+        default=None,
+        help="comma-separated metric names (default: those of "
+        f"{','.join(DEFAULT_METRICS)} that the protocol defines)",
     )
-    parser.add_argument("--protocol", default="full", choices=["full", "quick"])
+    parser.add_argument(
+        "--protocol",
+        default="full",
+        choices=sorted(PROTOCOLS),
+        help="full/quick: disentanglement_lib's settings; higgins2017: the "
+        "beta_vae metric as Higgins et al. (2017) ran it "
+        "(docs/higgins2017_protocol.md) (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--set",
@@ -171,16 +178,25 @@ def evaluate_model(
 
 def run(args: argparse.Namespace) -> int:
     from keras_bvae import datasets
-    from keras_bvae.disentanglement import METRICS
+    from keras_bvae.disentanglement import METRICS, protocol_metrics
     from keras_bvae.files import write_json
     from keras_bvae.loading import load
 
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    if args.metrics is None:
+        metrics = list(protocol_metrics(args.protocol))
+    else:
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     unknown = [m for m in metrics if m not in METRICS]
     if unknown or not metrics:
         raise ValueError(
             f"unknown metric(s) {unknown or metrics!r}; choose from "
             f"{sorted(METRICS)}"
+        )
+    undefined = [m for m in metrics if m not in PROTOCOLS[args.protocol]]
+    if undefined:
+        raise ValueError(
+            f"protocol {args.protocol!r} has no settings for {undefined}; "
+            f"it defines {sorted(PROTOCOLS[args.protocol])}"
         )
     overrides = parse_overrides(args.set)
     model = load(args.model)

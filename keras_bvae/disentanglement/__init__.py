@@ -22,7 +22,9 @@ arrays, for codes from any framework: ``mig_from_codes(codes, factors)``,
 (docs/metrics_on_arrays.md).
 
 ``evaluate`` runs several under the "full" (disentanglement_lib, Locatello
-et al. 2019) or "quick" protocol of ``PROTOCOLS``; ``SCORE_KEYS`` names the
+et al. 2019) or "quick" protocol of ``PROTOCOLS``, or beta_vae_score under
+"higgins2017", the paper's own (``higgins2017_summary`` aggregates its
+seeds as the paper did); ``SCORE_KEYS`` names the
 scalar scores of each metric's result. Each metric module owns its entries
 of both. ``as_ground_truth`` adapts data objects that do not subclass
 ``keras_bvae.datasets.GroundTruthData`` (every metric calls it).
@@ -32,7 +34,11 @@ instead of encoding millions of repeats; ``progress.reporting`` shows
 a metric's progress.
 """
 
-from keras_bvae.disentanglement.beta_vae import beta_vae_score
+from keras_bvae.disentanglement.beta_vae import (
+    AdagradSoftmaxClassifier,
+    beta_vae_score,
+    higgins2017_summary,
+)
 from keras_bvae.disentanglement.codes_table import CodesTable
 from keras_bvae.disentanglement.dci import dci, dci_from_codes
 from keras_bvae.disentanglement.factor_vae import factor_vae_score
@@ -52,6 +58,7 @@ from keras_bvae.disentanglement.protocols import (
     PROTOCOLS,
     SCORE_KEYS,
     evaluate,
+    protocol_metrics,
     protocol_settings,
 )
 from keras_bvae.disentanglement.sap import sap, sap_from_codes
@@ -62,6 +69,7 @@ from keras_bvae.disentanglement.unsupervised import (
 )
 
 __all__ = [
+    "AdagradSoftmaxClassifier",
     "CodesTable",
     "label_latents",
     "LABEL_FREE_METRICS",
@@ -79,6 +87,8 @@ __all__ = [
     "mig_from_codes",
     "modularity_explicitness",
     "modularity_explicitness_from_codes",
+    "higgins2017_summary",
+    "protocol_metrics",
     "protocol_settings",
     "sap",
     "sap_from_codes",

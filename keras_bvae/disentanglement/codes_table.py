@@ -139,13 +139,16 @@ class CodesTable:
 
 # Metrics whose full protocols encode more images than dSprites has.
 _PAIR_METRICS = frozenset({"beta_vae", "factor_vae"})
+# Protocols whose pair metrics encode that many (full-size samples).
+_LARGE_PROTOCOLS = frozenset({"full", "higgins2017"})
 
 
 def worth_tabulating(data, metrics: Sequence[str], protocol: str) -> bool:
-    """Whether a codes table saves time: the full protocol of a metric that
+    """Whether a codes table saves time: the full (or higgins2017) protocol
+    of a metric that
     encodes millions of images (beta_vae, factor_vae) on data that renders
     each combination one way."""
-    if protocol != "full" or not _PAIR_METRICS & set(metrics):
+    if protocol not in _LARGE_PROTOCOLS or not _PAIR_METRICS & set(metrics):
         return False
     data = as_ground_truth(data, need_factors=False)
     return bool(getattr(data, "renders_deterministically", False))

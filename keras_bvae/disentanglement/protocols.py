@@ -5,7 +5,9 @@ also its function's defaults) and its scalar result keys (``SCORE_KEYS``);
 this module only gathers them. ``PROTOCOLS["full"]`` holds the settings of
 disentanglement_lib (Locatello et al., ICML 2019), the ones published
 numbers use; ``PROTOCOLS["quick"]`` uses about ten times fewer samples, for
-monitoring during training.
+monitoring during training. A metric may define more protocols of its own:
+``PROTOCOLS["higgins2017"]`` is the beta_vae metric as Higgins et al.
+(ICLR 2017) ran it, and holds that metric only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "PROTOCOLS",
     "SCORE_KEYS",
     "evaluate",
+    "protocol_metrics",
     "protocol_settings",
 ]
 
@@ -49,12 +52,19 @@ METRICS: dict[str, Callable[..., dict[str, Any]]] = {
     name: getattr(_MODULES[name], function) for name, _, function in _ENTRIES
 }
 
+# Every protocol any metric defines; "full" and "quick" are in all of them.
 PROTOCOLS: dict[str, dict[str, dict[str, Any]]] = {
     protocol: {
-        name: module.PROTOCOLS[protocol] for name, module in _MODULES.items()
+        name: module.PROTOCOLS[protocol]
+        for name, module in _MODULES.items()
+        if protocol in module.PROTOCOLS
     }
-    for protocol in ("full", "quick")
+    for protocol in dict.fromkeys(
+        p for module in _MODULES.values() for p in module.PROTOCOLS
+    )
 }
+
+DEFAULT_METRICS = ("beta_vae", "factor_vae", "mig", "dci", "sap")
 
 # Metrics that use no factor labels, so score unlabelled images too.
 LABEL_FREE_METRICS = frozenset({"unsupervised"})
@@ -75,19 +85,39 @@ def protocol_settings(metric: str, protocol: str = "full") -> dict[str, Any]:
         raise ValueError(
             f"unknown protocol {protocol!r}; choose from {sorted(PROTOCOLS)}"
         )
+    if metric not in PROTOCOLS[protocol]:
+        raise ValueError(
+            f"protocol {protocol!r} has no settings for metric {metric!r}; "
+            f"it defines {sorted(PROTOCOLS[protocol])}"
+        )
     return dict(PROTOCOLS[protocol][metric])
+
+
+def protocol_metrics(
+    protocol: str, metrics: Sequence[str] = DEFAULT_METRICS
+) -> tuple[str, ...]:
+    """Those of ``metrics`` that ``protocol`` defines (all five defaults
+    for "full" and "quick"; ("beta_vae",) for "higgins2017")."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(
+            f"unknown protocol {protocol!r}; choose from {sorted(PROTOCOLS)}"
+        )
+    return tuple(m for m in metrics if m in PROTOCOLS[protocol])
 
 
 def evaluate(
     data: DataLike,
     representation_fn: _utils.RepresentationFn,
-    metrics: Sequence[str] = ("beta_vae", "factor_vae", "mig", "dci", "sap"),
+    metrics: Sequence[str] | None = None,
     protocol: str = "full",
     seed: int = 0,
     codes_table: str = "off",
     **overrides: Any,
 ) -> dict[str, dict[str, Any]]:
     """Runs several metrics under one protocol: {metric name: result dict}.
+
+    ``metrics`` None runs those of the five defaults (beta_vae,
+    factor_vae, mig, dci, sap) that ``protocol`` defines.
 
     Every metric gets the same integer ``seed``, so each result can be
     reproduced alone by calling its function with the recorded settings.
@@ -98,6 +128,8 @@ def evaluate(
     ``overrides`` (e.g. ``encode_batch_size=1024``) go to every metric; a
     per-metric dict can be given as ``overrides[metric_name]``.
     """
+    if metrics is None:
+        metrics = protocol_metrics(protocol)
     if isinstance(metrics, str):
         metrics = (metrics,)
     names = list(metrics)

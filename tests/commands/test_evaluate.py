@@ -45,3 +45,27 @@ def test_bad_options_are_refused(tmp_path, capsys, extra, message):
         code = exit_.code
     assert code != 0
     assert message in capsys.readouterr().err
+
+
+def test_higgins2017_protocol_scores_the_papers_factors(tmp_path, capsys):
+    out = tmp_path / "h.json"
+    args = ["evaluate", MODEL, "--protocol", "higgins2017"]
+    args += ["--set", "num_train=40", "--set", "num_eval=20"]
+    args += ["--set", "batch_size=4", "--codes-table", "off"]
+    code = cli.main([*args, "--output", str(out)])
+    assert code == 0, capsys.readouterr().err
+    payload = json.loads(out.read_text())
+    assert list(payload["scores"]) == ["beta_vae"]  # its only metric
+    result = payload["scores"]["beta_vae"]
+    assert result["protocol"] == "higgins2017"
+    assert result["factors"] == ["scale", "orientation", "pos_x", "pos_y"]
+    assert "AdagradSoftmaxClassifier" in result["classifier"]
+
+
+def test_higgins2017_protocol_refuses_other_metrics(tmp_path, capsys):
+    args = ["evaluate", MODEL, "--protocol", "higgins2017", "--metrics", "mig"]
+    code = cli.main([*args, "--output", str(tmp_path / "m.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "protocol 'higgins2017' has no settings for ['mig']" in err
+    assert "Traceback" not in err
