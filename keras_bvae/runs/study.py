@@ -75,7 +75,8 @@ class Study:
         table_runs: the RunSpecs of the headline table (trained first).
         figure_runs: the RunSpecs of the score-vs-normalised-beta figure
             (runs already in ``table_runs`` are not repeated).
-        metrics: metrics of the final scoring, under every protocol.
+        metrics: metrics of the final scoring, each under every protocol
+            that defines it ("higgins2017" defines only "beta_vae").
         protocols: protocol names of the final scoring (those not in
             ``keras_bvae.disentanglement.PROTOCOLS`` are skipped, and added
             to finished runs when they appear).
@@ -238,7 +239,7 @@ def _backup_step(folder: str) -> int:
 
 def _score(study: Study, data, model, protocols: Sequence[str]) -> dict:
     from keras_bvae.callbacks.disentanglement import flat_scores
-    from keras_bvae.disentanglement import evaluate
+    from keras_bvae.disentanglement import evaluate, protocol_metrics
     from keras_bvae.disentanglement.latent_factors import label_latents
 
     scores = {}
@@ -246,7 +247,7 @@ def _score(study: Study, data, model, protocols: Sequence[str]) -> dict:
         results = evaluate(
             data,
             model.encode,
-            metrics=study.metrics,
+            metrics=protocol_metrics(protocol, study.metrics),
             protocol=protocol,
             codes_table="auto",
             **(study.settings or {}),
