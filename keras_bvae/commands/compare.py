@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         backup_every=args.backup_every,
         precision=args.precision,
     )
+    check_precision_support(base.precision)
     objective_args = {name: {} for name in values}
     objective_args.setdefault("annealed_vae", {}).update(
         num_steps=capacity_steps(args, args.steps), gamma=args.capacity_gamma
