@@ -37,6 +37,7 @@ WORKER = textwrap.dedent(
         monitor_samples=200,
         nmi_samples=300,
         settings={"batch_size": 4, "num_train": 30, "num_eval": 20},
+        codes_table="off",
     )
     go = os.environ.get("GO")
     while go and not os.path.exists(go):
