@@ -68,17 +68,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from keras_bvae.runs.study import (
-        STUDIES,
-        run_study,
-        study_rows,
-        write_study_results,
-    )
+    from keras_bvae.runs.study import get_study, run_study
+    from keras_bvae.runs.study_results import study_rows, write_study_results
     from keras_bvae.validation import check_int
 
     for name in ("steps", "seeds", "score_every", "backup_every"):
         check_int(name, getattr(args, name), minimum=1)
-    study = STUDIES[args.study](
+    study = get_study(
+        args.study,
         steps=args.steps,
         seeds=args.seeds,
         score_every=args.score_every,

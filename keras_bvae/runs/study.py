@@ -16,9 +16,9 @@ run another worker holds, and the kernel drops a claim when its holder
 dies (``kill -9`` included), so the next worker to reach that run resumes
 it from its last backup. Workers on several machines share a folder on a
 network file system that supports ``flock`` (NFSv4 does); no other
-coordination is needed. ``write_study_results`` rebuilds ``results.csv``
-(the sweep's format), ``table1.md`` and the score-vs-normalised-beta
-figures from the runs' ``scores.json`` files.
+coordination is needed. ``keras_bvae.runs.study_results`` makes the table
+and figures from the runs' ``scores.json`` files; each study's recipe has
+a module of its own (``keras_bvae.runs.higgins2017``).
 
 Reference: I. Higgins et al., "beta-VAE: Learning Basic Visual Concepts
 with a Constrained Variational Framework", ICLR 2017.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import json
 import os
 import socket
@@ -35,33 +36,13 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numpy as np
-
-from keras_bvae.files import write_json, write_text
+from keras_bvae.files import write_json
 from keras_bvae.runs.grid import RunSpec
 from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
-from keras_bvae.runs.results import write_results
 
-__all__ = [
-    "STUDIES",
-    "Study",
-    "claim_run",
-    "higgins2017",
-    "run_study",
-    "study_rows",
-    "write_study_results",
-]
+__all__ = ["STUDIES", "Study", "claim_run", "get_study", "run_study"]
 
 SCORES_NAME = "scores.json"
-
-# Higgins et al. (2017), Table 1: Higgins-metric accuracy on dSprites (%).
-PAPER_TABLE1 = {
-    "beta-VAE (beta=4)": 99.23,
-    "VAE (beta=1)": 61.58,
-    "raw pixels": 45.75,
-    "PCA": 84.9,
-    "ICA": 42.03,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +68,11 @@ class Study:
         settings: protocol overrides of the logged and the final scores
             (``evaluate``'s keyword arguments), e.g. smaller counts for a
             test.
+        codes_table: str. ``evaluate``'s codes table for the final scoring:
+            "auto" encodes every factor combination once where that is
+            cheaper than the protocol's images (dSprites: 737,280 against
+            1.28 million for the Higgins metric); "off" for small tests.
+        paper: str. The published numbers, printed under the table.
     """
 
     name: str
@@ -99,6 +85,8 @@ class Study:
     monitor_samples: int = 5000
     nmi_samples: int = 10_000
     settings: dict | None = None
+    codes_table: str = "auto"
+    paper: str = ""
 
     @property
     def runs(self) -> list[RunSpec]:
@@ -115,79 +103,22 @@ class Study:
         return self.base.epochs * self.base.steps_per_epoch
 
 
-def higgins2017(
-    steps: int = 300_000,
-    seeds: int = 3,
-    latent_dims: Sequence[int] = (5, 10, 20),
-    normalized_betas: Sequence[float] = (
-        0.0005,
-        0.001,
-        0.002,
-        0.005,
-        0.01,
-        0.02,
-        0.05,
-    ),
-    score_every: int = 10_000,
-    data: str = "dsprites-sim",
-    backup_every: int = 2_000,
-) -> Study:
-    """The dSprites study of Higgins et al. (2017) on the paper's recipe.
+# name -> the module whose function of the same name returns the Study.
+STUDIES = {"higgins2017": "keras_bvae.runs.higgins2017"}
 
-    Recipe (the paper's Appendix, Table 1 for 2D shapes): the "higgins"
-    MLP (1200-1200 ReLU encoder, 1200-1200-1200 tanh decoder, Bernoulli
-    likelihood), 10 latents, beta = 4, Adagrad with learning rate 1e-2.
-    The paper does not state the batch size, the initialisation or the
-    training length: batch 64 (as the package's other recipes and most
-    reimplementations), Keras's default initialisers (Glorot uniform), and
-    ``steps`` (300,000 by default, Locatello et al.'s budget, which the
-    study's issue sets as the least).
 
-    Table runs: M = 10, beta 4 and beta 1 (the plain VAE), ``seeds`` seeds,
-    seed by seed (so the first two workers train one of each).
-    Figure runs: every M of ``latent_dims`` at every normalised beta, and
-    at raw beta = 1 (the figure's "unnormalised beta = 1" markers).
+def get_study(name: str, **kwargs) -> Study:
+    """The study ``name`` of ``STUDIES``, made with ``kwargs``.
 
-    Returns:
-        A ``Study`` for ``run_study``.
+    Example:
+        >>> get_study("higgins2017", steps=20_000, seeds=1).steps
+        20000
     """
-    from keras_bvae.runs.config import TrainConfig
-
-    if steps % score_every:
+    if name not in STUDIES:
         raise ValueError(
-            f"steps ({steps}) must be a multiple of score_every ({score_every})"
+            f"unknown study {name!r}; choose one of {sorted(STUDIES)}"
         )
-    base = TrainConfig(
-        output_dir="",
-        data=data,
-        architecture="higgins",
-        likelihood="bernoulli",
-        latent_dim=10,
-        batch_size=64,
-        optimizer="adagrad",
-        learning_rate=1e-2,
-        epochs=steps // score_every,
-        steps_per_epoch=score_every,
-        backup_every=backup_every,
-    )
-    table = tuple(
-        RunSpec(10, seed=s, beta=beta)
-        for s in range(seeds)
-        for beta in (4.0, 1.0)
-    )
-    figure = tuple(
-        RunSpec(m, seed=s, **setting)
-        for m in latent_dims
-        for setting in (
-            {"beta": 1.0},
-            *({"normalized_beta": float(b)} for b in normalized_betas),
-        )
-        for s in range(seeds)
-    )
-    return Study("higgins2017", base, table, figure)
-
-
-STUDIES = {"higgins2017": higgins2017}
+    return getattr(importlib.import_module(STUDIES[name]), name)(**kwargs)
 
 
 @contextlib.contextmanager
@@ -213,7 +144,7 @@ def claim_run(folder: str) -> Iterator[str | None]:
         yield None
 
 
-def _read_scores(folder: str) -> dict | None:
+def read_scores(folder: str) -> dict | None:
     path = os.path.join(folder, SCORES_NAME)
     if not os.path.isfile(path):
         return None
@@ -249,7 +180,7 @@ def _score(study: Study, data, model, protocols: Sequence[str]) -> dict:
             model.encode,
             metrics=protocol_metrics(protocol, study.metrics),
             protocol=protocol,
-            codes_table="auto",
+            codes_table=study.codes_table,
             **(study.settings or {}),
         )
         for key, value in flat_scores(results).items():
@@ -322,7 +253,7 @@ def run_study(
         if max_runs is not None and worked >= max_runs:
             break
         folder = os.path.join(output_dir, "runs", spec.run_id)
-        scores = _read_scores(folder)
+        scores = read_scores(folder)
         if scores is not None and set(protocols) <= set(scores["protocols"]):
             continue
         with claim_run(folder) as holder:
@@ -330,7 +261,7 @@ def run_study(
                 held[spec.run_id] = holder
                 say(f"run {i}/{len(runs)} {spec.run_id}: held by {holder}")
                 continue
-            scores = _read_scores(folder)  # another worker may have ended it
+            scores = read_scores(folder)  # another worker may have ended it
             if scores is not None and set(protocols) <= set(
                 scores["protocols"]
             ):
@@ -398,7 +329,7 @@ def run_study(
             }
             say(f"run {i}/{len(runs)} {spec.run_id} done: {main}")
     done = sum(
-        _read_scores(os.path.join(output_dir, "runs", r.run_id)) is not None
+        read_scores(os.path.join(output_dir, "runs", r.run_id)) is not None
         for r in runs
     )
     left = len(runs) - done - len(held)
@@ -407,139 +338,3 @@ def run_study(
         f"workers, {left} left"
     )
     return {"done": done, "worked": worked, "held": len(held), "left": left}
-
-
-def study_rows(study: Study, output_dir: str) -> list[dict[str, Any]]:
-    """One row per finished run (the sweep's columns and every score)."""
-    input_size = int(np.prod(_observation_shape(study)))
-    rows = []
-    for spec in study.runs:
-        folder = os.path.join(output_dir, "runs", spec.run_id)
-        scores = _read_scores(folder)
-        if scores is None:
-            continue
-        row = {
-            "run_id": spec.run_id,
-            "objective": "beta_vae",
-            "latent_dim": spec.latent_dim,
-            "seed": spec.seed,
-            "beta": spec.raw_beta(input_size),
-            "normalized_beta": spec.norm_beta(input_size),
-            "steps": study.steps,
-            "status": scores["status"],
-        }
-        summary = os.path.join(folder, "summary.json")
-        if os.path.isfile(summary):
-            with open(summary) as handle:
-                final = json.load(handle).get("final", {})
-            # The last epoch's training means (nats per image).
-            for key in ("reconstruction_loss", "kl"):
-                row[key] = final.get(key)
-        row.update(scores.get("scores", {}))
-        for factor, (_, nmi) in scores.get("best_latent", {}).items():
-            row[f"nmi_{factor}"] = nmi
-        rows.append(row)
-    return rows
-
-
-def _observation_shape(study: Study) -> tuple[int, ...]:
-    from keras_bvae.datasets.stream import observation_shape_of
-    from keras_bvae.runs.config import load_data
-
-    return tuple(observation_shape_of(load_data(study.base)))
-
-
-def _table1(study: Study, rows: Sequence[dict]) -> str:
-    """Markdown: mean, standard deviation and standard error over seeds of
-    every score of the table runs, beside the paper's numbers."""
-    table_ids = {r.run_id for r in study.table_runs}
-    groups: dict[float, list[dict]] = {}
-    for row in rows:
-        if row["run_id"] in table_ids and row["status"] == "ok":
-            groups.setdefault(row["beta"], []).append(row)
-    columns = sorted(
-        {k for r in rows for k in r if ":" in k or k.startswith("nmi_")}
-    )
-    lines = [
-        f"# {study.name}: table runs ({study.steps:,} steps)",
-        "",
-        "Mean +- standard deviation (standard error) over seeds.",
-        "",
-        "| score | "
-        + " | ".join(f"beta = {b:g}" for b in sorted(groups))
-        + " |",
-        "|---|" + "---|" * len(groups),
-    ]
-    for column in columns:
-        cells = []
-        for beta in sorted(groups):
-            values = np.array(
-                [r[column] for r in groups[beta] if r.get(column) is not None]
-            )
-            if len(values) == 0:
-                cells.append("")
-                continue
-            std = values.std(ddof=1) if len(values) > 1 else 0.0
-            error = std / np.sqrt(len(values))
-            cells.append(
-                f"{values.mean():.3f} +- {std:.3f} ({error:.3f}, "
-                f"n={len(values)})"
-            )
-        lines.append(f"| {column} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Higgins et al. (2017), Table 1 (accuracy, %): "
-        + ", ".join(f"{k} {v}" for k, v in PAPER_TABLE1.items())
-        + ".",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def write_study_results(study: Study, output_dir: str) -> list[str]:
-    """Writes results.csv, table1.md and, once runs at two or more betas
-    are scored, the score-vs-normalised-beta figures (Higgins metric, MIG,
-    DCI disentanglement, one per protocol; the sweep's figures) and, with
-    the runs' training summaries, the reconstruction and rate-distortion
-    figures. Returns the paths written.
-    """
-    from keras_bvae.plotting import save_figure
-    from keras_bvae.runs import sweep_plots
-
-    rows = study_rows(study, output_dir)
-    if not rows:
-        raise ValueError(f"no finished runs in {output_dir}")
-    paths = [os.path.join(output_dir, "results.csv")]
-    write_results(paths[0], rows)
-    paths.append(
-        write_text(os.path.join(output_dir, "table1.md"), _table1(study, rows))
-    )
-    ok = [
-        {k.replace(":", "_"): v for k, v in r.items()}
-        for r in rows
-        if r["status"] == "ok"
-    ]
-    if len({r["normalized_beta"] for r in ok}) < 2:
-        return paths
-    scores = sorted(
-        {
-            k
-            for r in ok
-            for k in r
-            if k.endswith(("beta_vae_eval_accuracy", "_mig"))
-            or k.endswith("dci_disentanglement")
-        }
-    )
-    for score in scores:
-        path = os.path.join(output_dir, f"score_vs_beta_{score}.png")
-        paths.append(
-            save_figure(sweep_plots.plot_score_vs_beta(ok, score), path)
-        )
-    if all(r.get("reconstruction_loss") is not None for r in ok):
-        for name, plot in (
-            ("reconstruction_vs_beta", sweep_plots.plot_reconstruction_vs_beta),
-            ("rate_distortion", sweep_plots.plot_rate_distortion),
-        ):
-            path = os.path.join(output_dir, f"{name}.png")
-            paths.append(save_figure(plot(ok), path))
-    return paths
