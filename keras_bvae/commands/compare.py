@@ -23,6 +23,7 @@ from keras_bvae.commands.train import (
     add_tensorboard_argument,
     capacity_steps,
 )
+from keras_bvae.precision import check_precision_support
 from keras_bvae.runs.config import TrainConfig
 
 _DEFAULTS = TrainConfig()
