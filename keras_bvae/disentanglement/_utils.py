@@ -363,3 +363,26 @@ def check_samples(
             f"{factors.shape[1]} factors"
         )
     return codes, factors, factor_names
+
+
+def check_train_test_samples(
+    train_codes,
+    train_factors,
+    test_codes,
+    test_factors,
+    factor_names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """``check_samples`` of a train and a test split with the same code
+    size and factors: ``(z_train, v_train, z_test, v_test, names)``."""
+    z_train, v_train, names = check_samples(
+        train_codes, train_factors, factor_names, "train_codes"
+    )
+    z_test, v_test, _ = check_samples(
+        test_codes, test_factors, names, "test_codes"
+    )
+    if z_test.shape[1] != z_train.shape[1]:
+        raise ValueError(
+            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
+            f"{z_train.shape[1]}"
+        )
+    return z_train, v_train, z_test, v_test, names

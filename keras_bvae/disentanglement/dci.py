@@ -192,17 +192,9 @@ def dci_from_codes(
     dci_from_codes(z_train, v_train, z_test, v_test)["disentanglement"]
     ```
     """
-    z_train, v_train, names = _utils.check_samples(
-        train_codes, train_factors, factor_names, "train_codes"
+    z_train, v_train, z_test, v_test, names = _utils.check_train_test_samples(
+        train_codes, train_factors, test_codes, test_factors, factor_names
     )
-    z_test, v_test, _ = _utils.check_samples(
-        test_codes, test_factors, names, "test_codes"
-    )
-    if z_test.shape[1] != z_train.shape[1]:
-        raise ValueError(
-            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
-            f"{z_train.shape[1]}"
-        )
     rng = as_rng(seed)
     factor_indices = list(range(len(names)))
     base = GradientBoostingClassifier() if classifier is None else classifier

@@ -217,17 +217,9 @@ def modularity_explicitness_from_codes(
     scores["modularity"]
     ```
     """
-    z_train, v_train, names = _utils.check_samples(
-        train_codes, train_factors, factor_names, "train_codes"
+    z_train, v_train, z_test, v_test, names = _utils.check_train_test_samples(
+        train_codes, train_factors, test_codes, test_factors, factor_names
     )
-    z_test, v_test, _ = _utils.check_samples(
-        test_codes, test_factors, names, "test_codes"
-    )
-    if z_test.shape[1] != z_train.shape[1]:
-        raise ValueError(
-            f"test_codes have {z_test.shape[1]} dimensions, train_codes "
-            f"{z_train.shape[1]}"
-        )
     if len(names) < 2:
         raise ValueError("modularity needs at least 2 factors; got 1")
     num_bins = _utils.check_count("num_bins", num_bins)
