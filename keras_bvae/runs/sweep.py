@@ -180,245 +180,212 @@ def run_sweep(
     from keras_bvae.runs.lock import lock_folder
 
     with lock_folder(output_dir):
-        return _run_sweep(
-            grid,
-            output_dir,
-            base_config,
-            data,
-            metrics,
-            protocol,
-            metric_settings,
-            metric_seed,
-            eval_images,
-            max_runs,
-            verbose,
-            fit_verbose,
-            udr,
-            objective_args,
-            tensorboard_dir,
+        from keras_bvae.callbacks import DisentanglementCallback
+        from keras_bvae.callbacks.backup import NonFiniteLossError
+        from keras_bvae.callbacks.disentanglement import flat_scores
+        from keras_bvae.disentanglement import (
+            LABEL_FREE_METRICS,
+            as_ground_truth,
         )
+        from keras_bvae.runs.config import load_data
+        from keras_bvae.runs.training import TrainConfig, train
 
+        grid = list(grid)
+        if not grid:
+            raise ValueError("the grid is empty")
+        if base_config is None:
+            base_config = TrainConfig()
+        if isinstance(eval_images, bool) or int(eval_images) < 1:
+            raise ValueError(f"eval_images must be >= 1; got {eval_images!r}")
+        if data is None:
+            data = load_data(base_config)
+        if metrics is None:
+            metrics = ("beta_vae",) if len(data.factor_sizes) else ()
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        metrics = tuple(metrics)
+        if metrics:
+            as_ground_truth(
+                data, need_factors=not set(metrics) <= LABEL_FREE_METRICS
+            )
+        os.makedirs(output_dir, exist_ok=True)
+        path = os.path.join(output_dir, RESULTS_NAME)
+        rows = read_results(path)
+        done = {row["run_id"]: row for row in rows}
+        input_size = int(np.prod(data.observation_shape))
+        steps = base_config.epochs * base_config.steps_per_epoch
+        shared = {
+            "steps": steps,
+            "batch_size": base_config.batch_size,
+            "architecture": base_config.architecture,
+            "data": base_config.data,
+            "image_size": base_config.image_size,
+            "channels": base_config.channels,
+            "protocol": protocol,
+            "metric_settings": json.dumps(
+                metric_settings or {}, sort_keys=True
+            ),
+        }
+        held_out = held_out_images(data, int(eval_images), metric_seed)
 
-def _run_sweep(
-    grid,
-    output_dir,
-    base_config,
-    data,
-    metrics,
-    protocol,
-    metric_settings,
-    metric_seed,
-    eval_images,
-    max_runs,
-    verbose,
-    fit_verbose,
-    udr,
-    objective_args,
-    tensorboard_dir,
-):
-    from keras_bvae.callbacks import DisentanglementCallback
-    from keras_bvae.callbacks.backup import NonFiniteLossError
-    from keras_bvae.callbacks.disentanglement import flat_scores
-    from keras_bvae.disentanglement import (
-        LABEL_FREE_METRICS,
-        as_ground_truth,
-    )
-    from keras_bvae.runs.config import load_data
-    from keras_bvae.runs.training import TrainConfig, train
-
-    grid = list(grid)
-    if not grid:
-        raise ValueError("the grid is empty")
-    if base_config is None:
-        base_config = TrainConfig()
-    if isinstance(eval_images, bool) or int(eval_images) < 1:
-        raise ValueError(f"eval_images must be >= 1; got {eval_images!r}")
-    if data is None:
-        data = load_data(base_config)
-    if metrics is None:
-        metrics = ("beta_vae",) if len(data.factor_sizes) else ()
-    if isinstance(metrics, str):
-        metrics = (metrics,)
-    metrics = tuple(metrics)
-    if metrics:
-        as_ground_truth(
-            data, need_factors=not set(metrics) <= LABEL_FREE_METRICS
-        )
-    os.makedirs(output_dir, exist_ok=True)
-    path = os.path.join(output_dir, RESULTS_NAME)
-    rows = read_results(path)
-    done = {row["run_id"]: row for row in rows}
-    input_size = int(np.prod(data.observation_shape))
-    steps = base_config.epochs * base_config.steps_per_epoch
-    shared = {
-        "steps": steps,
-        "batch_size": base_config.batch_size,
-        "architecture": base_config.architecture,
-        "data": base_config.data,
-        "image_size": base_config.image_size,
-        "channels": base_config.channels,
-        "protocol": protocol,
-        "metric_settings": json.dumps(metric_settings or {}, sort_keys=True),
-    }
-    held_out = held_out_images(data, int(eval_images), metric_seed)
-
-    todo = []
-    for spec in grid:
-        if spec.run_id in done:
-            _check_same_settings(done[spec.run_id], shared)
-        else:
-            todo.append(spec)
-    missing = len(todo)
-    if max_runs is not None:
-        todo = todo[: int(max_runs)]
-    started = time.time()
-    if verbose:
-        limit = (
-            f" (max_runs={max_runs} of {missing} missing)"
-            if len(todo) < missing
-            else ""
-        )
-        print(
-            f"[sweep] {len(grid)} runs in the grid, {len(grid) - missing} "
-            f"already in {path}, {len(todo)} to train{limit} ({steps} steps "
-            "each)",
-            flush=True,
-        )
-    trained_seconds = []
-    for i, spec in enumerate(todo, start=1):
+        todo = []
+        for spec in grid:
+            if spec.run_id in done:
+                _check_same_settings(done[spec.run_id], shared)
+            else:
+                todo.append(spec)
+        missing = len(todo)
+        if max_runs is not None:
+            todo = todo[: int(max_runs)]
+        started = time.time()
         if verbose:
-            eta = (
-                _clock(np.mean(trained_seconds) * (len(todo) - i + 1))
-                if trained_seconds
-                else "?"
+            limit = (
+                f" (max_runs={max_runs} of {missing} missing)"
+                if len(todo) < missing
+                else ""
             )
             print(
-                f"[sweep] run {i}/{len(todo)} {spec.run_id} ("
-                f"{spec.describe(input_size)}): elapsed "
-                f"{_clock(time.time() - started)}, ETA {eta}",
+                f"[sweep] {len(grid)} runs in the grid, "
+                f"{len(grid) - missing} already in {path}, {len(todo)} to "
+                f"train{limit} ({steps} steps each)",
                 flush=True,
             )
-        run_started = time.time()
-        config = dataclasses.replace(
-            base_config,
-            output_dir=os.path.join(output_dir, "runs", spec.run_id),
-            latent_dim=spec.latent_dim,
-            seed=spec.seed,
-            objective=spec.objective,
-            objective_args={
-                **(objective_args or {}).get(spec.objective, {}),
-                **spec.setting,
-            },
-        )
-        callback = None
-        if metrics:
-            callback = DisentanglementCallback(
-                data,
-                metrics=metrics,
-                protocol=protocol,
-                every_n_epochs=base_config.epochs,
-                seed=metric_seed,
-                settings=metric_settings,
-                verbose=0,
+        trained_seconds = []
+        for i, spec in enumerate(todo, start=1):
+            if verbose:
+                eta = (
+                    _clock(np.mean(trained_seconds) * (len(todo) - i + 1))
+                    if trained_seconds
+                    else "?"
+                )
+                print(
+                    f"[sweep] run {i}/{len(todo)} {spec.run_id} ("
+                    f"{spec.describe(input_size)}): elapsed "
+                    f"{_clock(time.time() - started)}, ETA {eta}",
+                    flush=True,
+                )
+            run_started = time.time()
+            config = dataclasses.replace(
+                base_config,
+                output_dir=os.path.join(output_dir, "runs", spec.run_id),
+                latent_dim=spec.latent_dim,
+                seed=spec.seed,
+                objective=spec.objective,
+                objective_args={
+                    **(objective_args or {}).get(spec.objective, {}),
+                    **spec.setting,
+                },
             )
-        ids = {
-            "run_id": spec.run_id,
-            "objective": spec.objective,
-            "hyperparameter": spec.hyperparameter,
-            "value": spec.value
-            if spec.value is not None
-            else spec.raw_beta(input_size),
-            "latent_dim": spec.latent_dim,
-            "seed": spec.seed,
-            "beta": spec.raw_beta(input_size),
-            "normalized_beta": spec.norm_beta(input_size),
-            "beta_given": None
-            if spec.objective != "beta_vae"
-            else "beta"
-            if spec.beta is not None
-            else "normalized",
-            **shared,
-        }
-        try:
-            model, history = train(
-                config,
-                callbacks=[callback] if callback else [],
-                verbose=fit_verbose,
-                data=data,
-                tensorboard_dir=tensorboard_dir
-                and os.path.join(tensorboard_dir, spec.run_id),
-            )
-        except NonFiniteLossError as error:
-            message = " ".join(str(error).split())
-            rows.append({**ids, "status": f"nonfinite: {message}"})
+            callback = None
+            if metrics:
+                callback = DisentanglementCallback(
+                    data,
+                    metrics=metrics,
+                    protocol=protocol,
+                    every_n_epochs=base_config.epochs,
+                    seed=metric_seed,
+                    settings=metric_settings,
+                    verbose=0,
+                )
+            ids = {
+                "run_id": spec.run_id,
+                "objective": spec.objective,
+                "hyperparameter": spec.hyperparameter,
+                "value": spec.value
+                if spec.value is not None
+                else spec.raw_beta(input_size),
+                "latent_dim": spec.latent_dim,
+                "seed": spec.seed,
+                "beta": spec.raw_beta(input_size),
+                "normalized_beta": spec.norm_beta(input_size),
+                "beta_given": None
+                if spec.objective != "beta_vae"
+                else "beta"
+                if spec.beta is not None
+                else "normalized",
+                **shared,
+            }
+            try:
+                model, history = train(
+                    config,
+                    callbacks=[callback] if callback else [],
+                    verbose=fit_verbose,
+                    data=data,
+                    tensorboard_dir=tensorboard_dir
+                    and os.path.join(tensorboard_dir, spec.run_id),
+                )
+            except NonFiniteLossError as error:
+                message = " ".join(str(error).split())
+                rows.append({**ids, "status": f"nonfinite: {message}"})
+                write_results(path, rows)
+                trained_seconds.append(time.time() - run_started)
+                if verbose:
+                    print(
+                        f"[sweep] run {i}/{len(todo)} {spec.run_id} failed: "
+                        f"{message}",
+                        flush=True,
+                    )
+                continue
+            eval_started = time.time()
+            if callback is None:
+                results = {}
+            elif callback.results:
+                results = callback.results[max(callback.results)]
+            else:
+                # Resumed from a backup made after the last step (killed while
+                # saving): no epoch ran, so score the restored model here.
+                callback.set_model(model)
+                results = callback.score(protocol)
+            scores = flat_scores(results)
+            terms = _held_out_terms(model, held_out, base_config.batch_size)
+            last = {k: v[-1] for k, v in history.history.items()}
+            row = {
+                **ids,
+                "status": "ok",
+                "beta": model.beta,
+                "normalized_beta": model.normalized_beta,
+                **terms,
+                "train_reconstruction_loss": last.get("reconstruction_loss"),
+                "train_kl": last.get("kl"),
+                "train_seconds": round(eval_started - run_started, 1),
+                "eval_seconds": round(time.time() - eval_started, 1),
+                "finished_utc": time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime()
+                ),
+                **scores,
+            }
+            rows.append(row)
             write_results(path, rows)
             trained_seconds.append(time.time() - run_started)
             if verbose:
+                text = " ".join(f"{k}={v:.3f}" for k, v in scores.items())
                 print(
-                    f"[sweep] run {i}/{len(todo)} {spec.run_id} failed: "
-                    f"{message}",
+                    f"[sweep] run {i}/{len(todo)} {spec.run_id} done in "
+                    f"{_clock(trained_seconds[-1])}: reconstruction="
+                    f"{terms['reconstruction_loss']:.2f} kl={terms['kl']:.2f} "
+                    f"{text}",
                     flush=True,
                 )
-            continue
-        eval_started = time.time()
-        if callback is None:
-            results = {}
-        elif callback.results:
-            results = callback.results[max(callback.results)]
-        else:
-            # Resumed from a backup made after the last step (killed while
-            # saving): no epoch ran, so score the restored model here.
-            callback.set_model(model)
-            results = callback.score(protocol)
-        scores = flat_scores(results)
-        terms = _held_out_terms(model, held_out, base_config.batch_size)
-        last = {k: v[-1] for k, v in history.history.items()}
-        row = {
-            **ids,
-            "status": "ok",
-            "beta": model.beta,
-            "normalized_beta": model.normalized_beta,
-            **terms,
-            "train_reconstruction_loss": last.get("reconstruction_loss"),
-            "train_kl": last.get("kl"),
-            "train_seconds": round(eval_started - run_started, 1),
-            "eval_seconds": round(time.time() - eval_started, 1),
-            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            **scores,
-        }
-        rows.append(row)
-        write_results(path, rows)
-        trained_seconds.append(time.time() - run_started)
+        if udr:
+            rows = add_udr(rows, output_dir, held_out[:1000], verbose=verbose)
+            write_results(path, rows)
+            if verbose:
+                for score, agree in udr_agreement(rows).items():
+                    print(
+                        f"[sweep] UDR vs {score}: Spearman "
+                        f"{agree['spearman']:+.2f} over {agree['settings']} "
+                        f"settings (p = {agree['p_value']:.2g})",
+                        flush=True,
+                    )
         if verbose:
-            text = " ".join(f"{k}={v:.3f}" for k, v in scores.items())
             print(
-                f"[sweep] run {i}/{len(todo)} {spec.run_id} done in "
-                f"{_clock(trained_seconds[-1])}: reconstruction="
-                f"{terms['reconstruction_loss']:.2f} kl={terms['kl']:.2f} "
-                f"{text}",
+                f"[sweep] {len(trained_seconds)} runs trained in "
+                f"{_clock(time.time() - started)}; {len(rows)} rows in {path}",
                 flush=True,
             )
-    if udr:
-        rows = add_udr(rows, output_dir, held_out[:1000], verbose=verbose)
-        write_results(path, rows)
-        if verbose:
-            for score, agree in udr_agreement(rows).items():
-                print(
-                    f"[sweep] UDR vs {score}: Spearman "
-                    f"{agree['spearman']:+.2f} over {agree['settings']} "
-                    f"settings (p = {agree['p_value']:.2g})",
-                    flush=True,
-                )
-    if verbose:
-        print(
-            f"[sweep] {len(trained_seconds)} runs trained in "
-            f"{_clock(time.time() - started)}; {len(rows)} rows in {path}",
-            flush=True,
-        )
-    return rows
+        return rows
 
-
-# -- summaries and figures -------------------------------------------------
+    # -- summaries and figures -------------------------------------------------
 
 
 def summarize(
