@@ -80,6 +80,10 @@ from _common import (  # noqa: E402
 
 ARCHS = ("burgess", "higgins")
 PRECISIONS = ("float32", "bfloat16", "float16")  # keras_bvae.precision
+# pipeline: make_dataset over the simulator (what train() reads); memory: a
+# cached tf.data set of the pool; arrays: fit(x=pool, batch_size=...), the
+# plain Keras user's call on a NumPy array.
+DATA_SOURCES = ("pipeline", "memory", "arrays")
 LOGVAR_LIMIT = 15.0  # keras_bvae.distributions.LOGVAR_LIMIT
 MATMUL_N = 1024
 
@@ -126,8 +130,8 @@ def _parse_keras_variant(spec: str) -> dict:
             )
         name, parse = KERAS_OPTIONS[key]
         out[name] = parse(value)
-    if out.get("data", "pipeline") not in ("pipeline", "memory"):
-        raise ValueError(f"data must be pipeline or memory; got {spec!r}")
+    if out.get("data", "pipeline") not in DATA_SOURCES:
+        raise ValueError(f"data must be one of {DATA_SOURCES}; got {spec!r}")
     if out.get("loss", "tfp") not in ("tfp", "fused"):
         raise ValueError(f"loss must be tfp or fused; got {spec!r}")
     if out.get("opt", "default") not in ("default", "keras", "adam"):
@@ -298,6 +302,8 @@ def _keras_worker(conn, cfg: dict) -> None:
         datasets["pipeline"] = pipeline_ds
     if not cfg["with_memory"] and pipeline_ds is not None:
         del datasets["memory"]
+    if cfg["data"] == "arrays":
+        datasets = {"arrays": pool}
 
     class Timer(keras.callbacks.Callback):
         """Marks step ends; stops ``fit`` once ``seconds`` have passed."""
@@ -310,8 +316,9 @@ def _keras_worker(conn, cfg: dict) -> None:
             self.marks = []
 
         def on_train_batch_end(self, batch_index, logs=None):
+            # Counted here: batch_index restarts with each epoch on arrays.
             now = time.perf_counter()
-            self.marks.append((batch_index, now, time.process_time()))
+            self.marks.append((len(self.marks), now, time.process_time()))
             if len(self.marks) >= 3 and (
                 now - self.marks[0][1] >= self.seconds
             ):
@@ -320,13 +327,24 @@ def _keras_worker(conn, cfg: dict) -> None:
     def train(which: str, seconds: float) -> dict:
         timer = Timer(seconds)
         t0 = time.perf_counter()
-        model.fit(
-            datasets[which],
-            epochs=1,
-            steps_per_epoch=1_000_000,
-            verbose=0,
-            callbacks=[timer],
-        )
+        if which == "arrays":
+            # The user's line: epochs over a NumPy array, shuffled.
+            model.fit(
+                datasets[which],
+                batch_size=batch,
+                epochs=1_000_000,
+                shuffle=True,
+                verbose=0,
+                callbacks=[timer],
+            )
+        else:
+            model.fit(
+                datasets[which],
+                epochs=1,
+                steps_per_epoch=1_000_000,
+                verbose=0,
+                callbacks=[timer],
+            )
         total = time.perf_counter() - t0
         (b0, t_first, c_first), (b1, t_last, c_last) = (
             timer.marks[0],
@@ -340,7 +358,7 @@ def _keras_worker(conn, cfg: dict) -> None:
         }
 
     def pipeline_rate(which: str, seconds: float) -> float:
-        it = iter(datasets[which])
+        it = iter(datasets[which].repeat())
         next(it)
         count = 0
         t0 = time.perf_counter()
@@ -444,6 +462,9 @@ def _torch_worker(conn, cfg: dict) -> None:
 
     torch.set_num_threads(cfg["torch_threads"])
     torch.manual_seed(0)
+    # bf16: torch.autocast's bfloat16 forward (weights and the optimizer stay
+    # float32), PyTorch's own mixed precision on a CPU.
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg["bf16"])
     model = _torch_model(cfg["arch"], cfg["latent_dim"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
     beta = cfg["beta"]
@@ -456,11 +477,13 @@ def _torch_worker(conn, cfg: dict) -> None:
     ]
 
     def step(x):
-        params = model["encoder"](x)
-        mean, raw_logvar = params.chunk(2, dim=1)
-        logvar = LOGVAR_LIMIT * torch.tanh(raw_logvar / LOGVAR_LIMIT)
-        z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
-        logits = model["decoder"](z)
+        with autocast:
+            params = model["encoder"](x)
+            mean, raw_logvar = params.float().chunk(2, dim=1)
+            logvar = LOGVAR_LIMIT * torch.tanh(raw_logvar / LOGVAR_LIMIT)
+            z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+            logits = model["decoder"](z).float()
+        # The loss in float32, as keras_bvae computes it under a mixed policy.
         distortion = (
             F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
             / x.shape[0]
@@ -529,16 +552,18 @@ class _Worker:
         self.proc.join(timeout=30)
 
 
-def _torch_variants(spec: list[str], threads: int) -> list[tuple[int, bool]]:
-    """Parses ``T`` / ``T:passive`` entries into (threads, omp_passive)."""
+def _torch_variants(
+    spec: list[str], threads: int
+) -> list[tuple[int, bool, bool]]:
+    """Parses ``T[:passive][:bf16]`` into (threads, omp_passive, bf16)."""
     out = []
     for item in spec:
-        count, _, policy = item.partition(":")
-        if policy not in ("", "passive") or not count.isdigit():
+        count, *options = item.split(":")
+        if not count.isdigit() or not set(options) <= {"passive", "bf16"}:
             raise ValueError(
-                f"a torch variant is THREADS or THREADS:passive; got {item!r}"
+                f"a torch variant is THREADS[:passive][:bf16]; got {item!r}"
             )
-        out.append((int(count), policy == "passive"))
+        out.append((int(count), "passive" in options, "bf16" in options))
     return out
 
 
@@ -576,22 +601,27 @@ def _run_arch(arch: str, args) -> dict:
     }
     if main_set == "pipeline":
         jobs["keras memory"] = (keras_w, {"which": "memory"})
+    precisions = {}
     for spec in args.keras_variant:
         cfg = {**base, **_parse_keras_variant(spec), "with_memory": False}
         worker = _Worker(_keras_worker, cfg)
-        which = (
-            "pipeline" if "pipeline" in worker.info["datasets"] else ("memory")
-        )
+        which = worker.info["datasets"][0]
         jobs[f"keras {spec}"] = (worker, {"which": which})
+        precisions[f"keras {spec}"] = cfg.get("precision", "float32")
     torch_names = []
-    for threads, passive in _torch_variants(args.torch, args.threads):
-        name = f"torch {threads}t" + (" passive" if passive else "")
+    for threads, passive, bf16 in _torch_variants(args.torch, args.threads):
+        name = (
+            f"torch {threads}t"
+            + (" passive" if passive else "")
+            + (" bf16" if bf16 else "")
+        )
         worker = _Worker(
             _torch_worker,
             {
                 **base,
                 "torch_threads": threads,
                 "omp_passive": passive,
+                "bf16": bf16,
             },
         )
         jobs[name] = (worker, {})
@@ -671,7 +701,28 @@ def _run_arch(arch: str, args) -> dict:
                 f"{median(ratios):.2f}x wall, {median(cpu):.2f}x CPU"
             )
     result = {"keras": keras_med, "ceiling": ceiling}
-    if torch_names:
+    # The race: each keras_bvae process against the fastest PyTorch one of
+    # the same precision (float32 against float32, bfloat16 against autocast).
+    f32_torch = [n for n in torch_names if not n.endswith(" bf16")]
+    bf16_torch = [n for n in torch_names if n.endswith(" bf16")]
+    for name in names:
+        if not name.startswith("keras"):
+            continue
+        precision = precisions.get(name, "float32")
+        rivals = bf16_torch if precision == "bfloat16" else f32_torch
+        if precision == "float16" or not rivals:
+            continue
+        rival = max(rivals, key=lambda n: med[n])
+        wall = [a / b for a, b in zip(rates[name], rates[rival])]
+        cpu = [a / b for a, b in zip(cpu_rates[name], cpu_rates[rival])]
+        print(
+            f"[{arch}] race {name} / {rival} (fastest PyTorch, "
+            f"{precision}): {med[name]:.0f} vs {med[rival]:.0f} "
+            f"img/s, median per-round ratio {median(wall):.2f}x wall, "
+            f"{median(cpu):.2f}x CPU"
+        )
+    if f32_torch:
+        torch_names = f32_torch
         best_torch = max(torch_names, key=lambda n: med[n])
         cpu_med = {n: median(v) for n, v in cpu_rates.items()}
         best_cpu = max(torch_names, key=lambda n: cpu_med[n])
@@ -816,6 +867,7 @@ def main(argv=None) -> None:
         metavar="KEY=VALUE[,...]",
         help="extra keras_bvae process differing from the main one, e.g. "
         "jit=1 | spe=8 | threads=1 | inter=1 | onednn=0 | data=memory | "
+        "data=arrays (fit(x=array, batch_size=...), the plain Keras call) | "
         "loss=fused (TFP-free loss, for measuring only) | opt=keras "
         "(Keras's own Adam instead of the fused kernel) | opt=adam "
         "(compile(optimizer='adam'), Adam's default rate 1e-3) | "
@@ -825,10 +877,11 @@ def main(argv=None) -> None:
         "--torch",
         nargs="*",
         default=None,
-        metavar="THREADS[:passive]",
+        metavar="THREADS[:passive][:bf16]",
         help="PyTorch variants, each its own process: thread count, "
-        "optionally with OMP_WAIT_POLICY=PASSIVE; the first is the "
-        "'matched' one. Default: --threads, --threads:passive, 1. "
+        "optionally with OMP_WAIT_POLICY=PASSIVE and/or torch.autocast "
+        "bfloat16 (raced against precision=bfloat16 variants); the first "
+        "is the 'matched' one. Default: --threads, --threads:passive, 1. "
         "Give none to run keras_bvae alone.",
     )
     parser.add_argument(

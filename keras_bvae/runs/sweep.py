@@ -97,11 +97,17 @@ def _held_out_terms(model, images: np.ndarray, batch_size: int) -> dict:
     return {k: v / len(images) for k, v in totals.items()}
 
 
+# Settings columns added to results.csv after sweeps had been committed.
+LATER_COLUMNS = ("optimizer", "learning_rate", "precision", "objective_args")
+
+
 def _check_same_settings(row: dict, expected: dict) -> None:
+    # Rows written before a column existed (None) match any value of it.
     changed = [
         f"{key}: {row.get(key)!r} -> {value!r}"
         for key, value in expected.items()
         if row.get(key) != value
+        and not (key in LATER_COLUMNS and row.get(key) is None)
     ]
     if changed:
         raise ValueError(
@@ -225,6 +231,10 @@ def run_sweep(
             "metric_settings": json.dumps(
                 metric_settings or {}, sort_keys=True
             ),
+            "optimizer": base_config.optimizer,
+            "learning_rate": base_config.learning_rate,
+            "precision": base_config.precision,
+            "objective_args": json.dumps(objective_args or {}, sort_keys=True),
         }
         held_out = held_out_images(data, int(eval_images), metric_seed)
 

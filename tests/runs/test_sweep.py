@@ -152,6 +152,57 @@ def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
             data=Squares(),
             verbose=0,
         )
+    # The optimizer, its rate, the precision and objective options are
+    # recorded too, so a rerun that changes one of them is refused.
+    (row,) = sweep.read_results(str(tmp_path))
+    assert row["precision"] == "float32" and row["optimizer"] == "adam"
+    changes = {
+        "precision: 'float32' -> 'bfloat16'": {"precision": "bfloat16"},
+        "optimizer: 'adam' -> 'adagrad'": {"optimizer": "adagrad"},
+        "learning_rate: 0.0005 -> 0.01": {"learning_rate": 1e-2},
+    }
+    for message, change in changes.items():
+        other = TrainConfig(**{**TINY.__dict__, **change})
+        with pytest.raises(ValueError, match=message):
+            sweep.run_sweep(
+                run_tiny_grid,
+                str(tmp_path),
+                base_config=other,
+                data=Squares(),
+                verbose=0,
+            )
+    with pytest.raises(ValueError, match="objective_args"):
+        sweep.run_sweep(
+            run_tiny_grid,
+            str(tmp_path),
+            base_config=TINY,
+            objective_args={"beta_vae": {"seed": 3}},
+            data=Squares(),
+            verbose=0,
+        )
+
+
+def test_rows_from_before_the_precision_column_still_resume(tmp_path):
+    grid = sweep.make_grid([2], betas=[4.0], seeds=[0, 1])
+    run = dict(
+        base_config=TINY,
+        data=Squares(),
+        metric_settings=METRIC_SETTINGS["beta_vae"],
+        eval_images=8,
+        verbose=0,
+    )
+    sweep.run_sweep(grid, str(tmp_path), max_runs=1, **run)
+    path = tmp_path / "results.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    later = set(sweep.LATER_COLUMNS)
+    with open(path, "w", newline="") as handle:
+        columns = [c for c in rows[0] if c not in later]
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows([{c: r[c] for c in columns} for r in rows])
+    rows = sweep.run_sweep(grid, str(tmp_path), **run)
+    assert [r["seed"] for r in rows] == [0, 1]
 
 
 def test_run_killed_while_saving_is_scored_on_resume(tmp_path, monkeypatch):
