@@ -314,11 +314,19 @@ def _keras_worker(conn, cfg: dict) -> None:
 
         def on_train_begin(self, logs=None):
             self.marks = []
+            self.offset = 0  # steps of the epochs before this one (arrays)
+            self.last = -1
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.offset += self.last + 1
 
         def on_train_batch_end(self, batch_index, logs=None):
-            # Counted here: batch_index restarts with each epoch on arrays.
+            # batch_index is the last step of the execution (spe > 1 runs
+            # several) and restarts with each epoch.
+            self.last = batch_index
             now = time.perf_counter()
-            self.marks.append((len(self.marks), now, time.process_time()))
+            step = self.offset + batch_index
+            self.marks.append((step, now, time.process_time()))
             if len(self.marks) >= 3 and (
                 now - self.marks[0][1] >= self.seconds
             ):

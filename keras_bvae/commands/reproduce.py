@@ -54,7 +54,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add(
         "--results-only",
         action="store_true",
-        help="only rewrite results.csv, table1.md and the figures",
+        help="only rewrite progress.md, training_curves.png, results.csv, "
+        "table1.md and the figures",
     )
     add(
         "--verbose",
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from keras_bvae.runs.study import get_study, run_study
+    from keras_bvae.runs.study_progress import write_progress
     from keras_bvae.runs.study_results import study_rows, write_study_results
     from keras_bvae.validation import check_int
 
@@ -92,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
             max_runs=args.max_runs,
             verbose=args.verbose,
         )
-    if not study_rows(study, args.output_dir):
+    paths = write_progress(study, args.output_dir)
+    if study_rows(study, args.output_dir):
+        paths += write_study_results(study, args.output_dir)
+    else:
         print(f"no finished runs in {args.output_dir} yet")
-        return 0
-    paths = write_study_results(study, args.output_dir)
-    print("wrote " + ", ".join(paths))
+    if paths:
+        print("wrote " + ", ".join(paths))
     return 0

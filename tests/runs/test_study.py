@@ -211,3 +211,97 @@ def test_reproduce_command_refuses_partial_epochs(tmp_path, capsys):
     assert "multiple of score_every" in capsys.readouterr().err
     assert cli.main([*args, "--results-only"]) == 0
     assert "no finished runs" in capsys.readouterr().out
+
+
+def write_history(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = list(rows[0])
+    lines = [",".join(keys)] + [
+        ",".join(str(row[k]) for k in keys) for row in rows
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_progress_shows_runs_still_training_and_their_curves(tmp_path):
+    """progress.md and training_curves.png come from the logged history of
+    finished runs and of runs still training (kept under backup/)."""
+    from PIL import Image
+
+    from keras_bvae.runs.study_progress import write_progress
+
+    study = higgins2017(steps=30, seeds=2, score_every=10)
+    b4_s0, b1_s0 = study.table_runs[0].run_id, study.table_runs[1].run_id
+    finished = tmp_path / "runs" / b4_s0
+    write_history(
+        finished / "history.csv",
+        [
+            {
+                "epoch": e,
+                "loss": 1.0,
+                "beta_vae_eval_accuracy": a,
+                "nmi_scale": n,
+            }
+            for e, (a, n) in enumerate([(0.5, 0.1), (0.7, 0.4), (0.8, 0.6)])
+        ],
+    )
+    (finished / "summary.json").write_text("{}")
+    (finished / "scores.json").write_text(json.dumps({"status": "ok"}))
+    training = tmp_path / "runs" / b1_s0
+    write_history(
+        training / "backup" / "history.csv",
+        [
+            {
+                "epoch": 0,
+                "loss": 2.0,
+                "beta_vae_eval_accuracy": 0.55,
+                "nmi_scale": 0.2,
+            }
+        ],
+    )
+    (training / "backup" / "state.json").write_text(json.dumps({"step": 14}))
+
+    paths = write_progress(study, str(tmp_path))
+    assert [os.path.basename(p) for p in paths] == [
+        "progress.md",
+        "training_curves.png",
+    ]
+    lines = (tmp_path / "progress.md").read_text().splitlines()
+    row = {line.split(" | ")[0].strip("| "): line for line in lines}
+    assert "scored | 30 / 30 | 0.800 | 0.600" in row[b4_s0]
+    assert "training | 14 / 30 | 0.550 | 0.200" in row[b1_s0]
+    assert f"{len(study.runs) - 1} not finished" in lines[2]
+    with Image.open(paths[1]) as image:
+        assert image.width > 400 and image.height > 200
+
+
+def test_reproduce_results_only_writes_progress_before_any_run_ends(
+    tmp_path, capsys
+):
+    from keras_bvae import cli
+
+    study = higgins2017(steps=20, seeds=1, score_every=10)
+    folder = tmp_path / "runs" / study.table_runs[0].run_id / "backup"
+    write_history(
+        folder / "history.csv",
+        [{"epoch": 0, "beta_vae_eval_accuracy": 0.6, "nmi_orientation": 0.05}],
+    )
+    (folder / "state.json").write_text(json.dumps({"step": 12}))
+    args = ["reproduce", "higgins2017", "--out", str(tmp_path)]
+    code = cli.main(
+        [
+            *args,
+            "--steps",
+            "20",
+            "--score-every",
+            "10",
+            "--seeds",
+            "1",
+            "--results-only",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "no finished runs" in out and "progress.md" in out
+    assert "| training | 12 / 20 | 0.600 | 0.050 |" in (
+        (tmp_path / "progress.md").read_text()
+    )
