@@ -43,3 +43,57 @@ def test_get_study_finds_it_by_name():
     assert get_study("higgins2017", steps=20_000, seeds=1).steps == 20_000
     with pytest.raises(ValueError, match="unknown study"):
         get_study("higgins2018")
+
+
+def kept_backups_script():
+    """Imports experiments/higgins2017/kept_backups.py as a module."""
+    import importlib.util
+    import os
+
+    path = os.path.join(
+        os.path.dirname(__file__),
+        "..",
+        "..",
+        "experiments",
+        "higgins2017",
+        "kept_backups.py",
+    )
+    spec = importlib.util.spec_from_file_location("kept_backups", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_kept_backups_travel_in_parts_and_come_back_whole(tmp_path):
+    import json
+
+    kept_backups = kept_backups_script()
+    weights = np.random.default_rng(0).bytes(1000)
+    backup = tmp_path / "study" / "runs" / "m10_b4_s0" / "backup"
+    backup.mkdir(parents=True)
+    (backup / "step-000000040.weights.h5").write_bytes(weights)
+    state = {"step": 40, "weights": "step-000000040.weights.h5"}
+    (backup / "state.json").write_text(json.dumps(state))
+    (backup / "history.csv").write_text("epoch,loss\n0,1.5\n")
+    kept = tmp_path / "kept"
+
+    assert kept_backups.save(str(tmp_path / "study"), str(kept), 300) == [
+        ("m10_b4_s0", 40)
+    ]
+    parts = sorted(p.name for p in (kept / "m10_b4_s0").glob("*.part*"))
+    assert len(parts) == 4  # 1000 bytes in parts of 300
+
+    other = tmp_path / "other_machine"
+    assert kept_backups.restore(str(kept), str(other)) == [("m10_b4_s0", 40)]
+    restored = other / "runs" / "m10_b4_s0" / "backup"
+    assert (restored / "step-000000040.weights.h5").read_bytes() == weights
+    assert json.loads((restored / "state.json").read_text()) == state
+    assert (restored / "history.csv").read_text() == "epoch,loss\n0,1.5\n"
+    # Not older than what is there: nothing to do.
+    assert kept_backups.restore(str(kept), str(other)) == []
+
+    # A damaged part is refused, and the study folder's backup is left alone.
+    (kept / "m10_b4_s0" / parts[1]).write_bytes(b"x" * 300)
+    with pytest.raises(RuntimeError, match="SHA-256"):
+        kept_backups.restore(str(kept), str(tmp_path / "third"))
+    assert not (tmp_path / "third" / "runs" / "m10_b4_s0" / "backup").exists()
