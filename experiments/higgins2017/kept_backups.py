@@ -70,9 +70,23 @@ def save(study_dir: str, kept: str, part_bytes: int = PART_BYTES) -> list:
         staging = target + ".partial"
         shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(staging)
-        for name in SMALL_FILES:
-            if os.path.isfile(os.path.join(backup, name)):
-                shutil.copy2(os.path.join(backup, name), staging)
+        shutil.copy2(os.path.join(backup, "state.json"), staging)
+        for name in ("config.json", "history.csv"):
+            # Under backup/ while training; beside it in runs made by
+            # versions before 2026-12-06.
+            for folder in (backup, os.path.join(runs, run_id)):
+                if os.path.isfile(os.path.join(folder, name)):
+                    shutil.copy2(os.path.join(folder, name), staging)
+                    break
+        config = os.path.join(staging, "config.json")
+        if os.path.isfile(config):
+            # The folder is this machine's; where it is matters not to
+            # resuming (keras_bvae.runs.config.RESUMABLE_CHANGES).
+            with open(config) as handle:
+                settings = json.load(handle)
+            settings["output_dir"] = os.path.join("runs", run_id)
+            with open(config, "w") as handle:
+                json.dump(settings, handle, indent=2)
         parts = []
         with open(os.path.join(backup, weights), "rb") as handle:
             for i, block in enumerate(

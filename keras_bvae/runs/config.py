@@ -38,8 +38,9 @@ __all__ = [
     "model_for_run",
 ]
 
-# Settings that may differ between an interrupted run and its resumption.
-RESUMABLE_CHANGES = ("epochs", "backup_every")
+# Settings that may differ between an interrupted run and its resumption
+# (output_dir: a run folder copied to another machine or path resumes).
+RESUMABLE_CHANGES = ("epochs", "backup_every", "output_dir")
 
 # Keys of config.json files written before ``objective_args`` (0.x runs):
 # their objective option, by objective (``_legacy_objective_args``).

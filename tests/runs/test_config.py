@@ -141,3 +141,19 @@ def test_a_run_saved_before_objective_args_resumes_with_its_command(
     check_resumable(same, str(path))
     with pytest.raises(ValueError, match="objective_args"):
         check_resumable(TrainConfig(), str(path))
+
+
+def test_a_run_folder_moved_to_another_path_resumes(tmp_path):
+    from keras_bvae.runs.training import check_resumable
+
+    path = tmp_path / "config.json"
+    path.write_text(
+        json.dumps(
+            dataclasses.asdict(TrainConfig(output_dir="elsewhere/runs/a"))
+        )
+    )
+    check_resumable(TrainConfig(output_dir=str(tmp_path)), str(path))
+    with pytest.raises(ValueError, match="seed"):
+        check_resumable(
+            TrainConfig(output_dir=str(tmp_path), seed=1), str(path)
+        )

@@ -75,6 +75,10 @@ def test_kept_backups_travel_in_parts_and_come_back_whole(tmp_path):
     state = {"step": 40, "weights": "step-000000040.weights.h5"}
     (backup / "state.json").write_text(json.dumps(state))
     (backup / "history.csv").write_text("epoch,loss\n0,1.5\n")
+    # A run of an older version: config.json beside backup/, naming the
+    # machine's folder, which the kept copy does not.
+    config = {"output_dir": str(backup.parent), "seed": 0}
+    (backup.parent / "config.json").write_text(json.dumps(config))
     kept = tmp_path / "kept"
 
     assert kept_backups.save(str(tmp_path / "study"), str(kept), 300) == [
@@ -89,6 +93,10 @@ def test_kept_backups_travel_in_parts_and_come_back_whole(tmp_path):
     assert (restored / "step-000000040.weights.h5").read_bytes() == weights
     assert json.loads((restored / "state.json").read_text()) == state
     assert (restored / "history.csv").read_text() == "epoch,loss\n0,1.5\n"
+    assert json.loads((restored / "config.json").read_text()) == {
+        "output_dir": "runs/m10_b4_s0",
+        "seed": 0,
+    }
     # Not older than what is there: nothing to do.
     assert kept_backups.restore(str(kept), str(other)) == []
 
