@@ -25,7 +25,8 @@ draws with numpy); decode your own latents with ``decode``.
 Bad inputs fail inside the graph with ``InvalidArgumentError`` before any
 kernel sees them: images or latents of another rank or shape than the
 table's (one unbatched image too) or an empty batch, NaN or inf, images
-outside [0, 1] for the Bernoulli likelihood, and ``count`` < 1. A tensor of
+outside [0, 1] for the Bernoulli likelihood, and ``count`` outside
+[1, ``MAX_SAMPLE_COUNT``] (4,096). A tensor of
 another dtype is refused by the signature itself (``InvalidArgumentError``
 "expected to be a float tensor"); nothing is converted.
 
@@ -65,6 +66,9 @@ CONFIG_FILENAME = "keras_bvae_config.json"
 EXPORT_SUBDIR = "savedmodel"
 FORMAT_VERSION = 1
 SIGNATURES = ("encode", "decode", "reconstruct", "sample", "serving_default")
+# The most images one ``sample`` call draws (64 MB of 64x64 float32
+# images); a larger count would let one request exhaust a server's memory.
+MAX_SAMPLE_COUNT = 4096
 _WEIGHTS_COLLECTION = "keras_weights"
 
 
@@ -153,6 +157,12 @@ def _archive(model) -> keras.export.ExportArchive:
 
     def sample(count, seed):
         tf.debugging.assert_positive(count, message="count must be >= 1")
+        tf.debugging.assert_less_equal(
+            count,
+            MAX_SAMPLE_COUNT,
+            message=f"count must be <= {MAX_SAMPLE_COUNT}; call sample again "
+            "with other seeds for more",
+        )
         latents = tf.random.stateless_normal(
             tf.stack([count, model.latent_dim]),
             seed=tf.stack([seed, tf.zeros_like(seed)]),

@@ -218,6 +218,13 @@ def test_signatures_reject_bad_inputs_inside_the_graph(blob_images, exported):
         sig["decode"](latents=tf.constant(latents))
     with pytest.raises(tf.errors.InvalidArgumentError, match="count"):
         sig["sample"](count=tf.constant(0), seed=tf.constant(1, tf.int64))
+    # One request cannot ask for more images than a server should hold.
+    with pytest.raises(tf.errors.InvalidArgumentError, match="<= 4096"):
+        sig["sample"](count=tf.constant(10**8), seed=tf.constant(1, tf.int64))
+    drawn = sig["sample"](
+        count=tf.constant(4096), seed=tf.constant(1, tf.int64)
+    )
+    assert drawn["latents"].shape == (4096, LATENT_DIM)
 
 
 def test_gaussian_export_accepts_images_outside_unit_range(
