@@ -40,7 +40,14 @@ from keras_bvae.files import write_json
 from keras_bvae.runs.grid import RunSpec
 from keras_bvae.runs.lock import FolderInUseError, lock_folder, lock_holder
 
-__all__ = ["STUDIES", "Study", "claim_run", "get_study", "run_study"]
+__all__ = [
+    "STUDIES",
+    "Study",
+    "claim_run",
+    "get_study",
+    "run_study",
+    "score_model",
+]
 
 SCORES_NAME = "scores.json"
 
@@ -168,7 +175,9 @@ def _backup_step(folder: str) -> int:
         return int(json.load(handle).get("step", 0))
 
 
-def _score(study: Study, data, model, protocols: Sequence[str]) -> dict:
+def score_model(study: Study, data, model, protocols: Sequence[str]) -> dict:
+    """A model's scores under each protocol (``"PROTOCOL:score"``) and its
+    latent x factor NMI labels, as a finished run's scores.json holds them."""
     from keras_bvae.callbacks.disentanglement import flat_scores
     from keras_bvae.disentanglement import evaluate, protocol_metrics
     from keras_bvae.disentanglement.latent_factors import label_latents
@@ -311,7 +320,7 @@ def run_study(
                     )
                     say(f"run {i}/{len(runs)} {spec.run_id} failed: {message}")
                     continue
-            result = _score(study, data, model, protocols)
+            result = score_model(study, data, model, protocols)
             write_json(
                 os.path.join(folder, SCORES_NAME),
                 {

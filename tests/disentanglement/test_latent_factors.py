@@ -107,3 +107,27 @@ def test_bad_counts_raise():
         label_latents(data, oracle, num_samples=0)
     with pytest.raises(ValueError, match="num_bins must be an integer"):
         label_latents(data, oracle, num_bins=2.5)
+
+
+def test_factor_nmi_by_value_holds_one_factor_fixed():
+    from keras_bvae.disentanglement.latent_factors import factor_nmi_by_value
+
+    data = FactorVectorData(SIZES, NAMES)
+
+    def by_shape(x):
+        # z0: orientation for shape 0 only (constant for the others);
+        # z1: orientation for every shape; z2: noise.
+        x = np.asarray(x, np.float64)
+        noise = np.random.default_rng(1).normal(size=len(x))
+        return np.stack(
+            [np.where(x[:, 0] == 0, x[:, 2], 0.0), x[:, 2], noise], 1
+        )
+
+    nmi = factor_nmi_by_value(data, by_shape, num_samples=3000)
+    assert nmi.shape == (3, 3)  # shape's 3 values x 3 latents
+    assert nmi[:, 1] == pytest.approx(1.0, abs=1e-9)
+    assert nmi[0, 0] == pytest.approx(1.0, abs=1e-9)
+    assert nmi[1:, 0] == pytest.approx(0.0, abs=1e-9)
+    assert nmi[:, 2].max() < 0.05
+    with pytest.raises(ValueError, match="unknown factor 'angle'"):
+        factor_nmi_by_value(data, by_shape, factor="angle")
