@@ -634,7 +634,6 @@ def _run_arch(arch: str, args) -> dict:
         )
         jobs[name] = (worker, {})
         torch_names.append(name)
-    matched = torch_names[0] if torch_names else None
     flops = keras_w.info["flops"]
     for note in keras_w.info["notes"]:
         print(f"note: {note}")
@@ -729,8 +728,10 @@ def _run_arch(arch: str, args) -> dict:
             f"img/s, median per-round ratio {median(wall):.2f}x wall, "
             f"{median(cpu):.2f}x CPU"
         )
-    if f32_torch:
-        torch_names = f32_torch
+    # The float32 summary below: against float32 PyTorch only.
+    torch_names = f32_torch
+    matched = torch_names[0] if torch_names else None
+    if torch_names:
         best_torch = max(torch_names, key=lambda n: med[n])
         cpu_med = {n: median(v) for n, v in cpu_rates.items()}
         best_cpu = max(torch_names, key=lambda n: cpu_med[n])

@@ -156,13 +156,19 @@ def _archive(model) -> keras.export.ExportArchive:
         return {"probabilities": tf.sigmoid(logits_of(mean))}
 
     def sample(count, seed):
-        tf.debugging.assert_positive(count, message="count must be >= 1")
-        tf.debugging.assert_less_equal(
-            count,
-            MAX_SAMPLE_COUNT,
-            message=f"count must be <= {MAX_SAMPLE_COUNT}; call sample again "
-            "with other seeds for more",
-        )
+        checks = [
+            tf.debugging.assert_positive(count, message="count must be >= 1"),
+            tf.debugging.assert_less_equal(
+                count,
+                MAX_SAMPLE_COUNT,
+                message=f"count must be <= {MAX_SAMPLE_COUNT}; call sample "
+                "again with other seeds for more",
+            ),
+        ]
+        # Stateless ops get no automatic control dependency: without this
+        # the draw could start allocating before the checks fail.
+        with tf.control_dependencies(checks):
+            count = tf.identity(count)
         latents = tf.random.stateless_normal(
             tf.stack([count, model.latent_dim]),
             seed=tf.stack([seed, tf.zeros_like(seed)]),

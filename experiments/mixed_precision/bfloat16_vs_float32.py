@@ -96,7 +96,13 @@ def summary_table(out: str) -> str:
                 for r in rows[precision]
                 if r.get("status") == "ok" and r.get(column) is not None
             ]
-            stats[precision] = (mean_sd(values), len(values))
+            stats[precision] = (
+                mean_sd(values) if values else (0.0, 0.0),
+                len(values),
+            )
+        if not stats["float32"][1] or not stats["bfloat16"][1]:
+            lines.append(f"| {column} | (no finished runs in both) | | | | |")
+            continue
         (m32, s32), n32 = stats["float32"]
         (m16, s16), n16 = stats["bfloat16"]
         gap = m16 - m32

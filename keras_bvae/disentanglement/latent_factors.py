@@ -211,10 +211,13 @@ def factor_nmi_by_value(
     """Each latent's NMI with ``factor`` among images whose ``by`` factor
     is held at one value, for each of its values.
 
-    On dSprites, orientation's NMI over all shapes is held down by the
-    shapes' symmetries (the square repeats every 90 degrees, the ellipse
-    every 180) and by a latent that codes orientation differently for each
-    shape; with the shape fixed it is not.
+    On dSprites, a latent that codes orientation differently for each
+    shape scores low on orientation over all shapes; with the shape held
+    fixed it does not. The shapes' symmetries still cap the NMI: of the 40
+    orientations in [0, 2 pi), a square shows 10 different images (it
+    repeats every 90 degrees) and an ellipse 20, so the most a latent can
+    reach is ln 10 / ln 40 = 0.62 for the square and ln 20 / ln 40 = 0.81
+    for the ellipse; with 20 bins, 0.81 for the heart too.
 
     Args:
         data: GroundTruthData. The ground-truth data set that renders images.

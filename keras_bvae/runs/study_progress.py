@@ -13,6 +13,7 @@ has finished.
 from __future__ import annotations
 
 import csv
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -86,6 +87,8 @@ def _curve_keys(histories: Sequence[dict]) -> list[str]:
     keys = []
     for run in histories:
         for key in run["curves"]:
+            if not isinstance(key, str):  # a row longer than the header
+                continue
             if (key == METRIC_KEY or key.startswith("nmi_")) and (
                 key not in keys
             ):
@@ -147,6 +150,12 @@ def plot_training_curves(histories: Sequence[dict]):
     return figure
 
 
+def _last_finite(values: Sequence[float]) -> str:
+    """The last logged value (epochs without a score log an empty cell)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return f"{finite[-1]:.3f}" if finite else ""
+
+
 def _progress_table(study: Study, histories: Sequence[dict]) -> str:
     keys = _curve_keys(histories)
     head = ["run", "state", "steps"] + [
@@ -157,10 +166,7 @@ def _progress_table(study: Study, histories: Sequence[dict]) -> str:
         "|" + "---|" * len(head),
     ]
     for run in histories:
-        last = [
-            f"{run['curves'][k][-1]:.3f}" if run["curves"].get(k) else ""
-            for k in keys
-        ]
+        last = [_last_finite(run["curves"].get(k, [])) for k in keys]
         lines.append(
             "| "
             + " | ".join(

@@ -1,5 +1,8 @@
 """The higgins2017 study: the paper's recipe and grid."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -105,3 +108,84 @@ def test_kept_backups_travel_in_parts_and_come_back_whole(tmp_path):
     with pytest.raises(RuntimeError, match="SHA-256"):
         kept_backups.restore(str(kept), str(tmp_path / "third"))
     assert not (tmp_path / "third" / "runs" / "m10_b4_s0" / "backup").exists()
+
+
+HOLD_RUN = """
+import sys, time
+from keras_bvae.runs.study import claim_run
+with claim_run(sys.argv[1]) as holder:
+    print("held" if holder is None else "busy", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_kept_backups_never_revive_a_finished_run_nor_touch_a_held_one(
+    tmp_path,
+):
+    import json
+
+    kept_backups = kept_backups_script()
+    study = tmp_path / "study"
+    for run_id in ("m10_b4_s0", "m10_b4_s1"):
+        backup = study / "runs" / run_id / "backup"
+        backup.mkdir(parents=True)
+        (backup / "w.h5").write_bytes(b"weights")
+        (backup / "state.json").write_text(
+            json.dumps({"step": 10, "weights": "w.h5"})
+        )
+    kept = tmp_path / "kept"
+    assert len(kept_backups.save(str(study), str(kept), 4)) == 2
+    (kept / "m10_b4_s0.partial").mkdir()  # a save killed half-way
+
+    other = tmp_path / "other"
+    finished = other / "runs" / "m10_b4_s0"
+    finished.mkdir(parents=True)
+    (finished / "summary.json").write_text("{}")
+    held = other / "runs" / "m10_b4_s1"
+    held.mkdir(parents=True)
+    # Another process (a worker) holds the run.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_RUN, str(held)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert kept_backups.restore(str(kept), str(other)) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (finished / "backup").exists()
+    assert not (held / "backup").exists()
+    assert not (other / "runs" / "m10_b4_s0.partial").exists()
+    # Released, the held run is restored; the finished one stays finished.
+    assert kept_backups.restore(str(kept), str(other)) == [("m10_b4_s1", 10)]
+
+    # The run finishes on the first machine: save drops its kept copy.
+    shutil_rmtree(study / "runs" / "m10_b4_s0" / "backup")
+    (study / "runs" / "m10_b4_s0" / "summary.json").write_text("{}")
+    assert kept_backups.save(str(study), str(kept), 4) == [("m10_b4_s1", 10)]
+    assert not (kept / "m10_b4_s0").exists()
+
+
+def test_kept_backups_save_asks_to_rerun_when_a_backup_lands_mid_copy(
+    tmp_path, monkeypatch
+):
+    import json
+
+    kept_backups = kept_backups_script()
+    backup = tmp_path / "study" / "runs" / "m10_b4_s0" / "backup"
+    backup.mkdir(parents=True)
+    (backup / "state.json").write_text(
+        json.dumps({"step": 10, "weights": "gone.h5"})  # already replaced
+    )
+    with pytest.raises(RuntimeError, match="run again"):
+        kept_backups.save(str(tmp_path / "study"), str(tmp_path / "kept"))
+    assert not (tmp_path / "kept" / "m10_b4_s0.partial").exists()
+    assert not (tmp_path / "kept" / "m10_b4_s0").exists()
+
+
+def shutil_rmtree(path):
+    import shutil
+
+    shutil.rmtree(path)
