@@ -54,10 +54,11 @@ class LatentInference:
 
     def _logits_tensor(self, latents, training: bool = False):
         """float32 decoder logits of latent tensors (B, M), the decoder
-        computing in the model's compute dtype."""
-        logits = self.decoder(
-            tf.cast(latents, self.compute_dtype), training=training
-        )
+        computing in the model's compute dtype. The latents go in as
+        float32: each layer casts its inputs to its own compute dtype, and
+        the package's decoders take them in a float32 layer
+        (``keras_bvae.networks.LATENT_DTYPE``)."""
+        logits = self.decoder(tf.cast(latents, tf.float32), training=training)
         return tf.cast(logits, tf.float32)
 
     def _check(self, images) -> np.ndarray:

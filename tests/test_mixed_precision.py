@@ -337,3 +337,30 @@ def test_cli_trains_in_bfloat16(tmp_path, blob_images):
     model = load(str(out / "model.keras"))  # float32 where it is loaded
     codes = model.encode(blob_images(4, size=16))
     assert codes.dtype == np.float32 and np.isfinite(codes).all()
+
+
+@pytest.mark.parametrize("architecture", ["burgess", "higgins"])
+def test_the_latent_code_keeps_float32_precision(architecture):
+    """Under mixed_bfloat16 the layers next to the code compute in float32:
+    a change of a latent far below bfloat16's resolution (steps of 0.0078
+    near 1.5) still reaches the decoder, and the posterior mean is not
+    rounded to bfloat16."""
+    needs("mixed_bfloat16")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.utils.set_random_seed(0)
+    model = BetaVAE(latent_dim=4, architecture=architecture)
+    model(np.zeros((1, 64, 64, 1), np.float32))
+    assert model.encoder.get_layer("posterior_params").compute_dtype == (
+        "float32"
+    )
+    assert model.decoder.get_layer("dense1").compute_dtype == "float32"
+    assert model.encoder.get_layer("dense1").compute_dtype == "bfloat16"
+    assert model.decoder.get_layer("dense2").compute_dtype == "bfloat16"
+    z = np.full((1, 4), 1.5, np.float32)
+    assert not np.array_equal(model.decode(z), model.decode(z + 1e-4))
+    images = (np.random.default_rng(0).random((8, 64, 64, 1)) < 0.1).astype(
+        np.float32
+    )
+    means = model.encode(images)
+    as_bf16 = tf.cast(tf.cast(means, tf.bfloat16), tf.float32).numpy()
+    assert not np.array_equal(means, as_bf16)
