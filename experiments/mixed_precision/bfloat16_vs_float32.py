@@ -126,7 +126,9 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--beta", type=float, default=4.0)
-    parser.add_argument("--protocol", choices=("quick", "full"), default="quick")
+    parser.add_argument(
+        "--protocol", choices=("quick", "full"), default="quick"
+    )
     parser.add_argument(
         "--summary-only",
         action="store_true",
