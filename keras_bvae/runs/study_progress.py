@@ -65,6 +65,9 @@ def run_histories(study: Study, output_dir: str) -> list[dict[str, Any]]:
         else:
             state = "training"
             history = os.path.join(folder, "backup", "history.csv")
+            if not os.path.isfile(history):
+                # Runs started before 2026-12-06 log beside backup/.
+                history = os.path.join(folder, "history.csv")
             step = _backup_step(folder)
         curves = {}
         if os.path.isfile(history) and os.path.getsize(history):
