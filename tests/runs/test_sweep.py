@@ -157,29 +157,21 @@ def test_rows_made_with_other_settings_are_refused(tmp_path, monkeypatch):
     (row,) = sweep.read_results(str(tmp_path))
     assert row["precision"] == "float32" and row["optimizer"] == "adam"
     changes = {
-        "precision: 'float32' -> 'bfloat16'": {"precision": "bfloat16"},
-        "optimizer: 'adam' -> 'adagrad'": {"optimizer": "adagrad"},
-        "learning_rate: 0.0005 -> 0.01": {"learning_rate": 1e-2},
+        "precision: 'float32' -> 'bfloat16'": ({"precision": "bfloat16"}, None),
+        "optimizer: 'adam' -> 'adagrad'": ({"optimizer": "adagrad"}, None),
+        "learning_rate: 0.0005 -> 0.01": ({"learning_rate": 1e-2}, None),
+        "objective_args": ({}, {"beta_vae": {"seed": 3}}),
     }
-    for message, change in changes.items():
-        other = TrainConfig(**{**TINY.__dict__, **change})
+    for message, (change, objective_args) in changes.items():
         with pytest.raises(ValueError, match=message):
             sweep.run_sweep(
                 run_tiny_grid,
                 str(tmp_path),
-                base_config=other,
+                base_config=TrainConfig(**{**TINY.__dict__, **change}),
+                objective_args=objective_args,
                 data=Squares(),
                 verbose=0,
             )
-    with pytest.raises(ValueError, match="objective_args"):
-        sweep.run_sweep(
-            run_tiny_grid,
-            str(tmp_path),
-            base_config=TINY,
-            objective_args={"beta_vae": {"seed": 3}},
-            data=Squares(),
-            verbose=0,
-        )
 
 
 def test_rows_from_before_the_precision_column_still_resume(tmp_path):
